@@ -1,0 +1,654 @@
+"""The graph and the backward pass: the one place where gradients flow.
+
+Data flow (see DESIGN.md):
+
+    Op.apply(*tensors)      records a Node unless grad mode is off, runs Op.forward on arrays
+    backward(loss)          walks the Nodes newest first, calls Op.backward(ctx, G) on arrays,
+                            then, here and only here: undoes broadcasting, checks the shape,
+                            casts to the input's dtype and accumulates (+=) into the parents.
+
+Two faces of one mechanism:
+
+* ``Op`` (the engine's primitives in ops.py) works on NumPy arrays.
+* ``Function`` (the public, PyTorch-style extension API) works on Tensors; it is a thin
+  adapter that wraps and unwraps around the same Node record and the same backward pass.
+
+The Tensor class lives in tensor.py, which imports this module.  The one tie back, so the
+backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays, is
+``_bind_tensor_class`` below, called once by tensor.py.
+"""
+
+import threading
+
+import numpy as np
+
+__all__ = [
+    "Op", "Node", "Function", "FunctionCtx", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_grad_enabled", "backward", "grad",
+]
+
+Tensor = None  # the Tensor class, bound by tensor.py through _bind_tensor_class
+
+
+def _bind_tensor_class(cls):
+    global Tensor
+    Tensor = cls
+
+
+# --------------------------------------------------------------------------------------------
+# Grad mode: thread-local, as in PyTorch (one thread's no_grad never leaks into another's).
+# --------------------------------------------------------------------------------------------
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled():
+    """True when operations are being recorded for backward in this thread."""
+    return _grad_mode.enabled
+
+
+class set_grad_enabled:
+    """Switch recording on or off; works as a call, a context manager and a decorator."""
+
+    def __init__(self, mode):
+        self.prev = _grad_mode.enabled
+        self.mode = bool(mode)
+        _grad_mode.enabled = self.mode
+
+    def __enter__(self):
+        _grad_mode.enabled = self.mode  # set again: the object may be entered later than built
+        return self
+
+    def __exit__(self, *exc):
+        _grad_mode.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+        _grad_mode.enabled = self.prev  # used as a decorator: building it changed nothing
+
+        def wrapper(*args, **kwargs):
+            prev = _grad_mode.enabled
+            _grad_mode.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _grad_mode.enabled = prev
+
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(fn, "__doc__", None)
+        wrapper.__wrapped__ = fn
+        return wrapper
+
+
+class _GradModeContext:
+    """Base of no_grad / enable_grad: context manager and decorator."""
+
+    mode = True
+
+    def __enter__(self):
+        self.prev = _grad_mode.enabled
+        _grad_mode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _grad_mode.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        def wrapper(*args, **kwargs):
+            prev = _grad_mode.enabled
+            _grad_mode.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _grad_mode.enabled = prev
+
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(fn, "__doc__", None)
+        wrapper.__wrapped__ = fn
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Nothing inside is recorded: ``with no_grad(): p -= lr * p.grad`` (also a decorator)."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Recording on again, e.g. inside a ``no_grad`` block (also a decorator)."""
+
+    mode = True
+
+
+# --------------------------------------------------------------------------------------------
+# The node record.  One Node per recorded op output; it is also the ``ctx`` an op sees.
+# --------------------------------------------------------------------------------------------
+
+_FREED = object()  # marks saved values released by a backward pass without retain_graph
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf: the place its gradient is accumulated."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class Node:
+    """One recorded op application: the ``grad_fn`` of its output and the ``ctx`` of its op.
+
+    inputs[i] is where the gradient of input i goes: the input's own Node (an intermediate),
+    the input Tensor itself (a leaf that requires grad), or None (no gradient wanted).
+    input_meta[i] is (shape, dtype) of input i, so the backward pass can undo broadcasting and
+    cast without keeping the input's data alive.
+    """
+
+    def __init__(self, op, inputs, input_meta, needs_input_grad, out_shape, out_dtype):
+        self.op = op
+        self.inputs = inputs
+        self.input_meta = input_meta
+        self.needs_input_grad = needs_input_grad
+        self.out_shape = out_shape
+        self.out_dtype = out_dtype
+        self._saved = ()
+        self._saved_versions = ()  # (version box, version at save time) for saved tensors
+        self._retained = None      # weakref to the output Tensor when it called retain_grad()
+        self._hooks = None
+
+    # ----- what an op calls during forward / backward
+    def save_for_backward(self, *values):
+        """Keep arrays (Op) or Tensors (Function) for backward."""
+        self._saved = values
+
+    @property
+    def saved_arrays(self):
+        """The arrays an Op saved, checked against freeing and in-place changes."""
+        self._check_saved()
+        return self._saved
+
+    @property
+    def saved_tensors(self):
+        """The Tensors a Function saved, checked against freeing and in-place changes."""
+        self._check_saved()
+        return self._saved
+
+    def _check_saved(self):
+        if self._saved is _FREED:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (or directly access saved "
+                f"tensors after they have already been freed): {self.name()} released its saved "
+                f"tensors after the first backward. Specify retain_graph=True if you need to "
+                f"backward through the graph a second time or access saved tensors after "
+                f"calling backward.")
+        for box, version in self._saved_versions:
+            if box[0] != version:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: {self.name()} saved a tensor at version {version}, "
+                    f"it is now at version {box[0]}. Compute the in-place change on a copy "
+                    f"(.clone()) or do it before the tensor is used.")
+
+    def _release(self):
+        self._saved = _FREED
+        self._saved_versions = ()
+
+    # ----- PyTorch's grad_fn surface
+    def name(self):
+        return self.op.node_name()
+
+    @property
+    def next_functions(self):
+        out = []
+        for target in self.inputs:
+            if target is None:
+                out.append((None, 0))
+            elif isinstance(target, Node):
+                out.append((target, 0))
+            else:
+                out.append((AccumulateGrad(target), 0))
+        return tuple(out)
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_output) is called after this node's backward step."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
+# --------------------------------------------------------------------------------------------
+# Op: the engine's primitives on arrays.
+# --------------------------------------------------------------------------------------------
+
+class Op:
+    """Base of the engine's primitive ops (ops.py).  Subclasses define, on NumPy arrays:
+
+        forward(ctx, *arrays, **params) -> array
+        backward(ctx, G) -> one gradient per array input (or None), in the broadcast shape
+
+    ``apply`` takes Tensors (or arrays for constants), records the Node, wraps the result.
+    """
+
+    name = None          # canonical primitive name, e.g. "mul"
+    differentiable = True
+
+    @classmethod
+    def node_name(cls):
+        return cls.__name__ + "Backward0"
+
+    @staticmethod
+    def forward(ctx, *arrays, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        arrays = []
+        needs = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x._data)
+                needs.append(x.requires_grad)
+            else:
+                arrays.append(x)
+                needs.append(False)
+        record = _grad_mode.enabled and cls.differentiable and any(needs)
+        if not record:
+            with np.errstate(all="ignore"):
+                out = cls.forward(_NO_RECORD_CTX, *arrays, **params)
+            return Tensor._wrap(out)
+        ctx = Node(cls, None, None, tuple(needs), None, None)
+        with np.errstate(all="ignore"):
+            out = cls.forward(ctx, *arrays, **params)
+        result = Tensor._wrap(out, requires_grad=True, grad_fn=ctx)
+        _attach(ctx, inputs, needs, result)
+        if ctx._saved:
+            ctx._saved_versions = _versions_of_saved(ctx._saved, inputs, arrays, result)
+        return result
+
+
+class _NoRecordCtx:
+    """The ctx an op sees when nothing is recorded: saving is a no-op."""
+
+    needs_input_grad = ()
+
+    def save_for_backward(self, *values):
+        pass
+
+
+_NO_RECORD_CTX = _NoRecordCtx()
+
+
+def _attach(node, inputs, needs, result):
+    """Fill in where each input's gradient goes, and the shapes the backward pass checks."""
+    targets = []
+    meta = []
+    for x, need in zip(inputs, needs):
+        if need:
+            targets.append(x.grad_fn if x.grad_fn is not None else x)
+            meta.append((x.shape, x._data.dtype))
+        else:
+            targets.append(None)
+            meta.append(None)
+    node.inputs = tuple(targets)
+    node.input_meta = tuple(meta)
+    node.out_shape = result.shape
+    node.out_dtype = result._data.dtype
+
+
+def _versions_of_saved(saved, inputs, arrays, result):
+    """Version stamps of the saved arrays that are some Tensor's storage (input or output)."""
+    stamps = []
+    for value in saved:
+        if value is result._data:
+            stamps.append((result._version, result._version[0]))
+            continue
+        for x, a in zip(inputs, arrays):
+            if value is a and isinstance(x, Tensor):
+                stamps.append((x._version, x._version[0]))
+                break
+    return tuple(stamps)
+
+
+# --------------------------------------------------------------------------------------------
+# The backward pass.
+# --------------------------------------------------------------------------------------------
+
+def _topological_order(root):
+    """Nodes reachable from root, each before every node it feeds on (iterative DFS)."""
+    postorder = []
+    visited = set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            postorder.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for target in node.inputs:
+            if isinstance(target, Node) and target not in visited:
+                stack.append((target, False))
+    postorder.reverse()
+    return postorder
+
+
+def _unbroadcast(grad, shape, node, index):
+    """Sum grad down to `shape`, undoing the broadcasting the forward pass did.
+
+    A gradient may come back in the broadcast shape of the op's result; every axis the input
+    was stretched along (missing leading axes, size-1 axes) is summed.  Anything else is a bug
+    in the op's backward and is reported naming the op and both shapes.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    ok = lead >= 0 and all(s == 1 or s == g for s, g in zip(shape, grad.shape[lead:]))
+    if not ok:
+        raise RuntimeError(
+            f"{node.name()} returned a gradient of shape {tuple(grad.shape)} for input {index}, "
+            f"which has shape {tuple(shape)}: the gradient must have the input's shape (or a "
+            f"shape the input broadcasts to)")
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes)
+    return grad.reshape(shape)
+
+
+def _accumulate_into_leaf(leaf, grad):
+    """leaf.grad += grad; the first gradient is stored as a copy the leaf owns."""
+    if leaf.grad is None:
+        leaf.grad = Tensor._wrap(np.array(grad, dtype=leaf._data.dtype, copy=True))
+    else:
+        leaf.grad._data += grad
+
+
+def _run_backward(roots, retain_graph, capture=None):
+    """The backward pass.
+
+    roots: list of (Tensor, gradient array).  capture: None to accumulate into leaves'
+    ``.grad`` (Tensor.backward), or a dict {Node or leaf Tensor: None} whose values are filled
+    with the gradients instead, touching no ``.grad`` (autograd.grad).
+    """
+    grads = {}  # Node -> gradient w.r.t. its output, summed over every consumer
+    order_roots = []
+    for tensor, g in roots:
+        if tensor.grad_fn is None:  # a leaf used directly as a root
+            _deliver_to_leaf(tensor, g, capture)
+            continue
+        node = tensor.grad_fn
+        grads[node] = g if node not in grads else grads[node] + g
+        order_roots.append(node)
+    if not order_roots:
+        return
+    if len(order_roots) == 1:
+        order = _topological_order(order_roots[0])
+    else:  # several roots: one order over all of them, through a virtual root
+        virtual = Node(None, tuple(order_roots), (), (), (), None)
+        order = _topological_order(virtual)[1:]
+    with np.errstate(all="ignore"):
+        for node in order:
+            grad_out = grads.pop(node, None)
+            if grad_out is None:  # no gradient reached this node (e.g. only via a no-grad path)
+                continue
+            if node._retained is not None:
+                kept = node._retained()
+                if kept is not None and capture is None:
+                    _accumulate_into_leaf(kept, grad_out)
+            if capture is not None and node in capture:
+                capture[node] = grad_out if capture[node] is None else capture[node] + grad_out
+            input_grads = node.op.backward(node, grad_out)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            if len(input_grads) != len(node.inputs):
+                raise RuntimeError(
+                    f"{node.name()}: backward returned {len(input_grads)} gradients but the op "
+                    f"has {len(node.inputs)} inputs")
+            if node._hooks:
+                for hook in node._hooks:
+                    hook(input_grads, grad_out)
+            for index, (target, g) in enumerate(zip(node.inputs, input_grads)):
+                if target is None or g is None:
+                    continue
+                shape, dtype = node.input_meta[index]
+                g = _unbroadcast(g, shape, node, index)
+                if g.dtype != dtype:
+                    g = g.astype(dtype)
+                if _anomaly_mode.enabled:
+                    _check_anomaly_output(node, index, g)
+                if isinstance(target, Node):
+                    grads[target] = g if target not in grads else grads[target] + g
+                else:
+                    _deliver_to_leaf(target, g, capture)
+            if not retain_graph:
+                node._release()
+
+
+def _deliver_to_leaf(leaf, g, capture):
+    if capture is None:
+        _accumulate_into_leaf(leaf, g)
+    elif leaf in capture:
+        capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
+
+
+def _initial_gradient(tensor, gradient, what="backward"):
+    """The gradient the pass starts from: ones for a one-element output, else required."""
+    if gradient is None:
+        if tensor.numel() != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs: {what} was called on "
+                f"a tensor of shape {tuple(tensor.shape)}; pass gradient= of that shape "
+                f"(e.g. loss.sum().backward() or y.backward(torch.ones_like(y)))")
+        return np.ones(tensor.shape, dtype=tensor._data.dtype)
+    g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+    if g.shape != tuple(tensor.shape):
+        raise RuntimeError(
+            f"Mismatch in shape: gradient has a shape of {tuple(g.shape)} and the output has a "
+            f"shape of {tuple(tensor.shape)}")
+    return g.astype(tensor._data.dtype, copy=False)
+
+
+def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (``Tensor.backward``)."""
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "element 0 of tensors does not require grad and does not have a grad_fn: "
+            "backward() needs a tensor computed from leaves created with requires_grad=True "
+            "(and not inside torch.no_grad())")
+    g = _initial_gradient(tensor, gradient)
+    _run_backward([(tensor, g)], bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of outputs with respect to inputs, returned as a tuple; no ``.grad`` changes."""
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
+    single_output = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_output else list(outputs)
+    inputs_list = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    for t in inputs_list:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots = []
+    for out, g in zip(outputs, grad_outputs):
+        if not out.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+        roots.append((out, _initial_gradient(out, g, "grad")))
+    keys = [t.grad_fn if t.grad_fn is not None else t for t in inputs_list]
+    capture = {k: None for k in keys}
+    _run_backward(roots, bool(retain_graph), capture)
+    result = []
+    for t, k in zip(inputs_list, keys):
+        g = capture[k]
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
+            result.append(None)
+        else:
+            result.append(Tensor._wrap(np.array(g, dtype=t._data.dtype, copy=True)))
+    return tuple(result)
+
+
+# --------------------------------------------------------------------------------------------
+# Anomaly mode: the first backward step that yields NaN or inf names its op and its origin.
+# --------------------------------------------------------------------------------------------
+
+class _AnomalyMode(threading.local):
+    enabled = False
+
+
+_anomaly_mode = _AnomalyMode()
+
+
+class detect_anomaly:
+    """Inside, a backward step producing NaN/inf raises, naming the op (also a decorator)."""
+
+    def __enter__(self):
+        self.prev = _anomaly_mode.enabled
+        _anomaly_mode.enabled = True
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly_mode.enabled = self.prev
+        return False
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with detect_anomaly():
+                return fn(*args, **kwargs)
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        return wrapper
+
+
+def _check_anomaly_output(node, index, g):
+    if g.dtype.kind == "f" and not np.all(np.isfinite(g)):
+        raise RuntimeError(
+            f"Function '{node.name()}' returned nan or inf values in its {index}th output.")
+
+
+# --------------------------------------------------------------------------------------------
+# Function: the public, PyTorch-style extension API (Tensors in, Tensors out).
+# --------------------------------------------------------------------------------------------
+
+class FunctionCtx(Node):
+    """The ``ctx`` a custom Function sees (it is the Node of its application)."""
+
+    def mark_dirty(self, *tensors):
+        pass  # in-place changes inside forward are fine: forward runs unrecorded
+
+    def mark_non_differentiable(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+
+class _FunctionOp:
+    """Adapts a Function subclass to the backward pass: arrays out of Tensors and back."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def node_name(self):
+        return self.fn.__name__ + "Backward"
+
+    def backward(self, ctx, grad):
+        fn = self.fn
+        with no_grad():
+            result = fn.backward(ctx, Tensor._wrap(grad))
+        if not isinstance(result, tuple):
+            result = (result,)
+        n_inputs = len(ctx.inputs)
+        if len(result) != n_inputs:
+            raise RuntimeError(
+                f"function {fn.__name__}.backward returned an incorrect number of gradients "
+                f"(expected {n_inputs}, got {len(result)}): return one gradient (or None) per "
+                f"argument of forward")
+        arrays = []
+        for i, g in enumerate(result):
+            if g is None:
+                arrays.append(None)
+            elif isinstance(g, Tensor):
+                arrays.append(g._data)
+            else:
+                raise TypeError(
+                    f"function {fn.__name__}.backward returned a {type(g).__name__} as gradient "
+                    f"{i}; expected a Tensor or None")
+        return tuple(arrays)
+
+
+class Function:
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``,
+    both on Tensors, and call ``YourFunction.apply(*args)``.
+
+    forward runs without recording; ``ctx.save_for_backward(*tensors)`` keeps what backward
+    needs (``ctx.saved_tensors``); ``ctx.needs_input_grad[i]`` says whether input i wants a
+    gradient.  backward returns one gradient per forward argument (None where there is none).
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define a static forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("a Function subclass must define a static backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        record = _grad_mode.enabled and any(needs)
+        ctx = FunctionCtx(_FunctionOp(cls), None, None, needs, None, None)
+        with no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(
+                f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
+        if not record:
+            return out
+        if any(out is a for a in args):  # forward returned an input: give the output its own face
+            out = out._alias()
+        out.requires_grad = True
+        out.grad_fn = ctx
+        out._grad = None
+        _attach(ctx, args, needs, out)
+        ctx._saved_versions = tuple(
+            (t._version, t._version[0]) for t in ctx._saved if isinstance(t, Tensor))
+        return out
+
