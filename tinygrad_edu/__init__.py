@@ -14,7 +14,11 @@ from .functions import *  # noqa: F401,F403
 from .functions import __all__ as _function_names
 from .printing import set_printoptions
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .serialization import load, save
 from .tensor import Size, Tensor, device
+
+from . import nn  # noqa: E402  (after Tensor: layers and losses build on it)
+from . import optim, utils  # noqa: E402  (after Tensor: both build on it)
 
 float = float32  # noqa: A001
 double = float64
@@ -71,4 +75,5 @@ __all__ = list(_function_names) + [
     "is_grad_enabled", "manual_seed", "seed", "initial_seed", "Generator", "default_generator",
     "get_default_dtype", "set_default_dtype", "set_default_device", "set_printoptions", "cuda",
     "accelerator", "autograd",
+    "optim", "utils", "save", "load", "nn",
 ]

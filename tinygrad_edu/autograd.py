@@ -268,6 +268,8 @@ class Op:
         needs = []
         for x in inputs:
             if isinstance(x, Tensor):
+                if x._view_base is not None and _grad_mode.enabled:
+                    x._check_view_current()  # a stale view would give a wrong gradient
                 arrays.append(x._data)
                 needs.append(x.requires_grad)
             else:

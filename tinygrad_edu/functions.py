@@ -157,6 +157,10 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:  # NumPy would quietly give an empty range
+        raise RuntimeError(
+            f"arange: upper bound and lower bound inconsistent with step sign (start={start}, "
+            f"end={end}, step={step})")
     bounds = (start, end, step)
     if dtype is None:
         all_int = builtins.all(isinstance(v, (int, np.integer)) for v in bounds)
@@ -196,14 +200,16 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
                    requires_grad, generator, "randn")
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False):
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
     t = _like(input, "rand_like")
-    return rand(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return rand(t.shape, generator=generator, dtype=dtype or t.dtype, device=device,
+                requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False):
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
     t = _like(input, "randn_like")
-    return randn(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
+    return randn(t.shape, generator=generator, dtype=dtype or t.dtype, device=device,
+                 requires_grad=requires_grad)
 
 
 def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None,
@@ -237,7 +243,7 @@ def _join(tensors, dim, name, op):
         raise TypeError(f"{name}: expected a list or tuple of tensors, got "
                         f"{type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{name}: expected a non-empty list of tensors")
+        raise ValueError(f"{name}: expected a non-empty list of tensors")
     tensors = [_as_operand(t, name) for t in tensors]
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):

@@ -102,10 +102,12 @@ class PowTensor(Op):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
-            ga = np.where(b == 0, 0.0, g * b * np.power(a, b - 1)).astype(g.dtype, copy=False)
+            # Grouped as PyTorch groups them, so overflow gives the same inf/NaN pattern.
+            ga = np.where(b == 0, 0.0, g * (b * np.power(a, b - 1))).astype(g.dtype,
+                                                                          copy=False)
         if need_b:
-            gb = np.where((a == 0) & (b >= 0), 0.0, g * out * np.log(a)).astype(g.dtype,
-                                                                                 copy=False)
+            gb = (g * np.where((a == 0) & (b >= 0), 0.0, out * np.log(a))).astype(g.dtype,
+                                                                                  copy=False)
         return ga, gb
 
 
@@ -445,7 +447,7 @@ class Mean(Op):
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx.count = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
-        out = np.mean(a, axis=dim, keepdims=keepdim)
+        out = np.sum(a, axis=dim, keepdims=keepdim) / ctx.count  # np.mean warns when N = 0
         return np.asarray(out, dtype=a.dtype)
 
     @staticmethod
@@ -519,6 +521,8 @@ class LogSoftmax(Op):
 
 
 def _log_softmax(a, dim):
+    if a.shape[dim] == 0:  # nothing to normalise (np.max refuses an empty axis)
+        return a.copy()
     m = np.max(a, axis=dim, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)  # a row of -inf stays -inf - ... = nan, as PyTorch
     shifted = a - m
@@ -656,7 +660,10 @@ class Index(Op):
     @staticmethod
     def forward(ctx, a, key):
         ctx.shape, ctx.key = a.shape, key
-        return np.asarray(a[key])
+        out = a[key]
+        if isinstance(out, np.generic):  # one entry picked: NumPy copies it, PyTorch gives a view
+            out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -687,7 +694,7 @@ class IndexPut(Op):
     def backward(ctx, g):
         ga = gv = None
         if ctx.needs_input_grad[0]:
-            ga = g.copy()
+            ga = np.array(g, copy=True)  # g may be a NumPy scalar (0-d), which has no [key] =
             ga[ctx.key] = 0
         if ctx.needs_input_grad[1]:
             gv = g[ctx.key]

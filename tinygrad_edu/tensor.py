@@ -119,7 +119,8 @@ def array_from_data(data, dtype=None, copy=True, what="tensor()"):
             f"{what}: expected a Tensor, NumPy array, number or (nested) list of numbers, "
             f"got {type(data).__name__}")
     if target is not None and arr.dtype != target.np_dtype:
-        return arr.astype(target.np_dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e300 → inf quietly, as PyTorch
+            return arr.astype(target.np_dtype)
     return arr.copy() if copy else arr
 
 
@@ -197,6 +198,9 @@ class Tensor:
     # NumPy defers to us: ndarray + Tensor calls Tensor.__radd__ and gives a Tensor.
     __array_ufunc__ = None
     __array_priority__ = 1000
+
+    _is_view = False  # True for a result sharing another tensor's storage (indexing, view, …)
+    _view_base = None  # for a view: (the tensor it views, that tensor's grad_fn at the time)
 
     def __init__(self, *args):
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
@@ -404,7 +408,7 @@ class Tensor:
 
     def _scalar_for(self, what):
         if self._data.size != 1:
-            raise TypeError(
+            raise ValueError(  # ValueError, as PyTorch 2.13
                 f"only one element tensors can be converted to Python scalars ({what}() of a "
                 f"tensor of shape {tuple(self.shape)})")
         return self._data.reshape(()).item()
@@ -432,7 +436,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return (_piece(self[i]) for i in range(self._data.shape[0]))
 
     __hash__ = object.__hash__  # hashing by identity, although == compares values
 
@@ -443,7 +447,10 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return self.shape
-        return self._data.shape[_normalize_dim(dim, self.ndim, "size")] if self.ndim else 1
+        if self.ndim == 0:  # as PyTorch: a 0-d tensor has no dimension to ask about
+            raise IndexError(f"size: dimension specified as {dim} but the tensor is 0-d "
+                             f"(it has no dimensions)")
+        return self._data.shape[_normalize_dim(dim, self.ndim, "size")]
 
     def dim(self):
         return self._data.ndim
@@ -489,7 +496,8 @@ class Tensor:
             return self
         if self._requires_grad and is_grad_enabled() and dtype.is_floating_point:
             return ops.Cast.apply(self, dtype=dtype.np_dtype)
-        return Tensor._wrap(self._data.astype(dtype.np_dtype))
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow → inf quietly, as PyTorch
+            return Tensor._wrap(self._data.astype(dtype.np_dtype))
 
     def type(self, dtype=None):
         if dtype is None:
@@ -576,7 +584,26 @@ class Tensor:
                 f"{opname}: this tensor is a broadcast view (made by expand) and cannot be "
                 f"changed in place; clone() it first")
 
-    def _inplace(self, compute, opname):
+    def _check_view_current(self):
+        """Refuse a view whose base was changed in place (and recorded) after the view was taken.
+
+        The view's values changed with the base, but its grad_fn still describes the old base,
+        so a gradient through it would be wrong.  (PyTorch rewrites the view's history.)
+        """
+        t = self
+        while t._view_base is not None:
+            base, grad_fn_when_viewed = t._view_base
+            if base.grad_fn is not grad_fn_when_viewed:
+                raise RuntimeError(
+                    f"this tensor (shape {tuple(self.shape)}) is a view, made by indexing, "
+                    f"view/reshape, transpose, split or iteration, of a tensor of shape "
+                    f"{tuple(base.shape)} that was changed in place after the view was taken; "
+                    f"the view's values changed too, but its gradient would follow the old "
+                    f"values. Take the view again after the in-place change, or clone() it "
+                    f"before the change")
+            t = base
+
+    def _inplace(self, compute, opname, operand=None):
         """self ← compute(self), in place: the same object and storage hold the result.
 
         When the change must be recorded (self or an operand requires grad), compute runs on
@@ -585,7 +612,9 @@ class Tensor:
         the change are caught by the version counter.
         """
         self._check_inplace_allowed(opname)
-        if is_grad_enabled():
+        record = is_grad_enabled() and (
+            self._requires_grad or (isinstance(operand, Tensor) and operand._requires_grad))
+        if record:
             before = Tensor._wrap(self._data.copy(), self._requires_grad, self.grad_fn)
             result = compute(before)
         else:
@@ -599,6 +628,20 @@ class Tensor:
             raise RuntimeError(
                 f"{opname}: result type {result.dtype.name} can't be cast to the desired output "
                 f"type {self.dtype.name} of the tensor changed in place")
+        if before is not None and result._requires_grad and self._is_view:
+            # The write also changes the tensor this one views, so its graph must learn of it
+            # (else a wrong gradient): for an indexing view, record base[key] = result there.
+            view_key = self.__dict__.get("_view_key")
+            if view_key is None:
+                raise RuntimeError(
+                    f"{opname}: this tensor is a view (made by view/reshape, transpose, "
+                    f"permute, split or iteration) of another tensor, and changing it in place "
+                    f"while gradients are recorded is not supported; change the original "
+                    f"tensor instead (e.g. t[i] *= 2), or work on view.clone()")
+            base = self._view_base[0]
+            base._inplace(lambda old: ops.IndexPut.apply(old, result, key=view_key), opname,
+                          result)
+            self._view_base = (base, base.grad_fn)  # the view now agrees with its base
         np.copyto(self._data, result._data, casting="unsafe")
         self._version[0] += 1
         if before is not None and result._requires_grad:
@@ -610,28 +653,28 @@ class Tensor:
         return self
 
     def __iadd__(self, other):
-        return self._inplace(lambda old: old + other, "+=")
+        return self._inplace(lambda old: old + other, "+=", other)
 
     def __isub__(self, other):
-        return self._inplace(lambda old: old - other, "-=")
+        return self._inplace(lambda old: old - other, "-=", other)
 
     def __imul__(self, other):
-        return self._inplace(lambda old: old * other, "*=")
+        return self._inplace(lambda old: old * other, "*=", other)
 
     def __itruediv__(self, other):
-        return self._inplace(lambda old: old / other, "/=")
+        return self._inplace(lambda old: old / other, "/=", other)
 
     def add_(self, other, alpha=1):
-        return self._inplace(lambda old: old + (other if alpha == 1 else other * alpha), "add_")
+        return self._inplace(lambda old: old + (other if alpha == 1 else other * alpha), "add_", other)
 
     def sub_(self, other, alpha=1):
-        return self._inplace(lambda old: old - (other if alpha == 1 else other * alpha), "sub_")
+        return self._inplace(lambda old: old - (other if alpha == 1 else other * alpha), "sub_", other)
 
     def mul_(self, other):
-        return self._inplace(lambda old: old * other, "mul_")
+        return self._inplace(lambda old: old * other, "mul_", other)
 
     def div_(self, other):
-        return self._inplace(lambda old: old / other, "div_")
+        return self._inplace(lambda old: old / other, "div_", other)
 
     def clamp_(self, min=None, max=None):
         return self._inplace(lambda old: old.clamp(min, max), "clamp_")
@@ -649,6 +692,9 @@ class Tensor:
                              f"{tuple(self.shape)}: {e}") from None
         if np.may_share_memory(out._data, self._data):
             out._version = self._version  # a view: in-place changes show in both
+            out._is_view = True
+            out._view_base = (self, self.grad_fn)
+            out._view_key = key  # so an in-place change of the view can be recorded on self
         return out
 
     def __setitem__(self, key, value):
@@ -663,11 +709,7 @@ class Tensor:
         if not (is_grad_enabled() and (self._requires_grad or value_requires_grad)):
             # Nothing to record: write the values straight into the storage.
             self._check_inplace_allowed("item assignment")
-            v = value._data if isinstance(value, Tensor) else value
-            if isinstance(value, Tensor) and value.dtype.kind > self.dtype.kind:
-                raise RuntimeError(
-                    f"item assignment: cannot put {value.dtype.name} values into a "
-                    f"{self.dtype.name} tensor")
+            v = value._data if isinstance(value, Tensor) else value  # converted, as PyTorch
             try:
                 self._data[key] = v
             except ValueError as e:
@@ -680,7 +722,8 @@ class Tensor:
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
         _check_broadcast_to(value.shape, self._data[key].shape, "item assignment")
         value = value._cast(self.dtype)
-        self._inplace(lambda old: ops.IndexPut.apply(old, value, key=key), "item assignment")
+        self._inplace(lambda old: ops.IndexPut.apply(old, value, key=key), "item assignment",
+                      value)
 
     # ----- shape ops ---------------------------------------------------------------------
     def reshape(self, *shape):
@@ -704,6 +747,8 @@ class Tensor:
         out = op.apply(self, **params)
         if np.may_share_memory(out._data, self._data):
             out._version = self._version
+            out._is_view = True
+            out._view_base = (self, self.grad_fn)
         return out
 
     def flatten(self, start_dim=0, end_dim=-1):
@@ -802,7 +847,7 @@ class Tensor:
         start = 0
         for s in sizes:
             key = (slice(None),) * d + (slice(start, start + s),)
-            pieces.append(self[key])
+            pieces.append(_piece(self[key]))
             start += s
         return tuple(pieces)
 
@@ -923,7 +968,7 @@ class Tensor:
 
     def __neg__(self):
         if self.dtype == _dt.bool_:
-            raise TypeError("negation, the `-` operator, on a bool tensor is not supported; "
+            raise RuntimeError("negation, the `-` operator, on a bool tensor is not supported; "
                             "use the `~` operator or logical_not()")
         return ops.Neg.apply(self)
 
@@ -1081,6 +1126,13 @@ class Tensor:
         return bool(np.allclose(self._data, _as_array(other), rtol, atol, equal_nan))
 
 
+def _piece(view):
+    """A row from iteration or a piece from split: PyTorch refuses to change such views in
+    place while recording, so ours keeps no key to record that change by (it is refused)."""
+    view.__dict__.pop("_view_key", None)
+    return view
+
+
 def _rebuild(arr, requires_grad):
     return Tensor._wrap(arr, requires_grad)
 
@@ -1150,17 +1202,30 @@ def _prepare(operands, opname, float_result=False):
         if isinstance(x, Tensor):
             prepared.append(x._cast(dtype))
         else:
-            prepared.append(np.asarray(x, dtype=dtype.np_dtype))
+            with np.errstate(over="ignore", invalid="ignore"):  # float32 + 1e300 is inf quietly
+                prepared.append(np.asarray(x, dtype=dtype.np_dtype))
     return prepared
 
 
 def _binary(op, a, b, opname, float_result=False):
+    if op is ops.Sub and (_is_bool_operand(a) or _is_bool_operand(b)):  # as PyTorch
+        raise RuntimeError("subtraction, the `-` operator, with a bool tensor or bool is not "
+                           "supported; use the `^` operator or logical_xor() for masks, or "
+                           "convert with .float() / .long() first")
     if (type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype
             and a._data.shape == b._data.shape and (not float_result
                                                     or a._data.dtype.kind == "f")):
         return op.apply(a, b)  # the common case: nothing to convert or check
     a, b = _prepare((a, b), opname, float_result)
     return op.apply(a, b)
+
+
+def _is_bool_operand(x):
+    if isinstance(x, Tensor):
+        x = x._data
+    if isinstance(x, np.ndarray):
+        return x.dtype == np.bool_
+    return isinstance(x, (bool, np.bool_))
 
 
 def _compare(fn, a, b, opname):
@@ -1188,6 +1253,10 @@ def _power(base, exponent):
         base, exponent = _prepare((base, exponent), "**")
         if not isinstance(base, Tensor):
             base = Tensor._wrap(base)
+        if base.dtype.kind == 1 and np.any(_as_array(exponent) < 0):  # NumPy would raise
+            raise RuntimeError(
+                "Integers to negative integer powers are not allowed: the integer exponent "
+                "tensor has negative entries; convert the base with .float() first")
         return ops.PowTensor.apply(base, exponent)
     if not _is_scalar(exponent):
         raise TypeError(f"unsupported exponent type for **: {type(exponent).__name__}")
@@ -1244,7 +1313,7 @@ def where(condition, a, b):
     cond = _as_operand(condition, "where")
     cond = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
     if cond.dtype != np.bool_:
-        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+        raise RuntimeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = _prepare((a, b), "where")
     shapes = [np.shape(cond)] + [np.shape(_as_array(x)) for x in (a, b)]
     broadcast_shapes("where", *shapes)

@@ -1,0 +1,26 @@
+"""derivations: SymPy derives and proves every backward rule of tinygrad_edu and the MLP chain.
+
+    import derivations
+    d = derivations.get("matmul")
+    print(d.unicode())          # out = A B;  ∂L/∂A = G Bᵀ (n×k);  ∂L/∂B = Aᵀ G (k×m)
+    d.prove()                   # checked entry by entry on explicit matrices of symbols
+    d.numpy(A=a, B=b, G=g)      # the same closed form on float arrays
+
+    derivations.mlp.chain("relu", "identity", "mse")     # ∂L/∂Ŷ … ∂L/∂b₁, step by step
+    derivations.elementwise.derive("scaled_tanh", "2*tanh(x)")
+
+Modules by topic: linalg, elementwise, reductions, softmax, losses, structural, mlp; exempt
+lists the ops with no gradient.  Nothing here imports tinygrad_edu: the tests tie each
+derivation to the engine's op of the same name.  Command line: ``python -m derivations``.
+"""
+
+from . import elementwise, exempt, linalg, losses, mlp, reductions, softmax, structural
+from .core import Case, Derivation, DerivationError, Grad, Operand, Proof
+from .exempt import EXEMPT
+from .registry import TOPICS, all_derivations, get, names, ops
+
+__all__ = [
+    "Derivation", "DerivationError", "Proof", "Grad", "Operand", "Case", "EXEMPT", "TOPICS",
+    "all_derivations", "get", "names", "ops", "linalg", "elementwise", "reductions", "softmax",
+    "losses", "structural", "mlp", "exempt",
+]

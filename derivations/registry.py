@@ -1,0 +1,44 @@
+"""Every derivation, by name and by topic.
+
+Built fresh on each call (nothing is cached across runs); a Derivation's name is the op's
+name in tinygrad_edu.ops.PRIMITIVES, or a quantity's name (losses, linear, split, mlp_…).
+"""
+
+from . import elementwise, linalg, losses, mlp, reductions, softmax, structural
+from .core import DerivationError
+
+TOPICS = ("linalg", "elementwise", "reductions", "softmax", "structural", "losses", "mlp")
+
+_MODULES = {"linalg": linalg, "elementwise": elementwise, "reductions": reductions,
+            "softmax": softmax, "structural": structural, "losses": losses, "mlp": mlp}
+
+
+def all_derivations(topics=TOPICS):
+    """Every derivation, in topic order (ops first, then losses, then the MLP chains)."""
+    out = []
+    for topic in topics:
+        if topic not in _MODULES:
+            raise DerivationError(f"unknown topic {topic!r}; valid: {', '.join(TOPICS)}")
+        out += _MODULES[topic].derivations()
+    names = [d.name for d in out]
+    duplicates = sorted({x for x in names if names.count(x) > 1})
+    if duplicates:
+        raise DerivationError(f"two derivations share a name: {', '.join(duplicates)}")
+    return out
+
+
+def names():
+    return [d.name for d in all_derivations()]
+
+
+def get(name):
+    """The derivation called `name` (an op name like 'matmul', or 'mse', 'mlp_relu_identity_mse_mean')."""
+    for d in all_derivations():
+        if d.name == name:
+            return d
+    raise DerivationError(f"no derivation named {name!r}; valid: {', '.join(names())}")
+
+
+def ops():
+    """The derivations of the engine's primitive ops (kind 'op')."""
+    return [d for d in all_derivations() if d.kind == "op"]

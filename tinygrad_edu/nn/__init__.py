@@ -1,0 +1,29 @@
+"""tinygrad_edu.nn: layers, losses and the Module that holds them, as ``torch.nn``.
+
+    import tinygrad_edu.nn as nn
+
+    class SimpleNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer1 = nn.Linear(2, 10)   # W₁ (10 × 2), b₁ (10)
+            self.relu = nn.ReLU()
+            self.layer2 = nn.Linear(10, 1)   # W₂ (1 × 10), b₂ (1)
+
+        def forward(self, x):                # Ŷ = relu(X W₁ᵀ + b₁) W₂ᵀ + b₂
+            return self.layer2(self.relu(self.layer1(x)))
+
+Files: module.py (Module, Parameter), layers.py, losses.py, functional.py (the same
+operations as functions, ``nn.functional``), init.py (``nn.init``).
+"""
+
+from . import functional, init
+from .layers import (Flatten, Identity, Linear, LogSoftmax, ModuleList, ReLU, Sequential,
+                     Sigmoid, Softmax, Tanh)
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module, Parameter
+
+__all__ = [
+    "Module", "Parameter", "Linear", "Identity", "ReLU", "Tanh", "Sigmoid", "Softmax",
+    "LogSoftmax", "Flatten", "Sequential", "ModuleList", "MSELoss", "L1Loss", "BCELoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "functional", "init",
+]

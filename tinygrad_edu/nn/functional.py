@@ -1,0 +1,555 @@
+"""nn.functional: activations, the linear map and the losses as plain functions.
+
+Every function here is composed from Tensor operations, so the one backward pass in
+autograd.py differentiates it; only the shape, dtype and value checks that give readable
+errors are written out by hand.  Notation (DESIGN.md): X (n × d) a batch with one sample per
+row, W (out × in), b (out), Z = X Wᵀ + 𝟏 bᵀ; a loss L reduces the per-element losses ℓᵢ by
+'mean' (Σℓᵢ / n), 'sum' (Σℓᵢ) or 'none' (the ℓᵢ themselves).
+
+The numerically stable forms (DESIGN.md, "Numerically stable forms from day one"):
+
+* cross-entropy uses log_softmax, a log-sum-exp (Zᵢ − m − log Σⱼ e^(Zⱼ − m), m = maxⱼ Zⱼ),
+  never softmax followed by log, so logits of ±1e4 give finite losses and gradients;
+* BCE-with-logits uses softplus(x) = log(1 + eˣ) = relu(x) + log(1 + e^(−|x|)), computed as
+  the log-sum-exp of {0, x} so that no exponential overflows;
+* BCE on probabilities clamps each log at −100, as PyTorch does, so p = 0 or 1 gives a
+  finite loss.
+"""
+
+import warnings
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..autograd import Function
+from ..tensor import Tensor, broadcast_shapes, where
+
+__all__ = [
+    "relu", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Argument checks shared by everything below
+# --------------------------------------------------------------------------------------------
+
+def _tensor_arg(x, role, who):
+    """x must be a Tensor; a NumPy array is taken as tensor(array) would take it."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(np.asarray(x))
+    raise TypeError(f"{who}: the {role} must be a Tensor, got {type(x).__name__}")
+
+
+def _floating_arg(x, role, who):
+    x = _tensor_arg(x, role, who)
+    if not x.dtype.is_floating_point:
+        raise TypeError(
+            f"{who}: expected a floating point {role}, got dtype {x.dtype.name}; convert it "
+            f"with .float()")
+    return x
+
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(reduction, who):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(
+            f"{who}: {reduction!r} is not a valid value for reduction; use 'mean', 'sum' or "
+            f"'none'")
+    return reduction
+
+
+def _legacy_reduction(size_average, reduce, reduction, who):
+    """PyTorch's old size_average / reduce flags, turned into a reduction (with a warning)."""
+    if size_average is None and reduce is None:
+        return _check_reduction(reduction, who)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "none" if not reduce else ("mean" if size_average else "sum")
+    warnings.warn(
+        f"{who}: size_average and reduce args will be deprecated, please use "
+        f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    return reduction
+
+
+def _reduce(per_element, reduction):
+    """'mean' → (1/n) Σ ℓᵢ, 'sum' → Σ ℓᵢ, 'none' → the ℓᵢ."""
+    if reduction == "mean":
+        return per_element.mean()
+    if reduction == "sum":
+        return per_element.sum()
+    return per_element
+
+
+def _same_dtype(other, input, role, who):
+    """A floating tensor argument (weight, pos_weight) converted to the input's dtype."""
+    other = _floating_arg(other, role, who)
+    return other if other.dtype == input.dtype else other.to(input.dtype)
+
+
+# --------------------------------------------------------------------------------------------
+# Activations and the linear map
+# --------------------------------------------------------------------------------------------
+
+def relu(input, inplace=False):
+    """relu(x) = max(x, 0) elementwise; relu'(0) = 0, as PyTorch."""
+    input = _tensor_arg(input, "input", "relu")
+    return input.relu_() if inplace else input.relu()
+
+
+def tanh(input):
+    """tanh(x) elementwise; tanh'(x) = 1 − tanh²(x)."""
+    return _tensor_arg(input, "input", "tanh").tanh()
+
+
+def sigmoid(input):
+    """σ(x) = 1 / (1 + e^(−x)) elementwise; σ'(x) = σ(x)(1 − σ(x))."""
+    return _tensor_arg(input, "input", "sigmoid").sigmoid()
+
+
+def _implicit_softmax_dim(ndim, who):
+    """PyTorch's old rule when dim is left out: 0 for 0-, 1- and 3-d input, else 1."""
+    warnings.warn(
+        f"Implicit dimension choice for {who} has been deprecated. Change the call to include "
+        f"dim=X as an argument.", UserWarning, stacklevel=4)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(z)ᵢ = e^(zᵢ) / Σⱼ e^(zⱼ) along dim (computed as e^(log_softmax), never
+    overflowing)."""
+    input = _tensor_arg(input, "input", "softmax")
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        dim = _implicit_softmax_dim(input.ndim, "softmax")
+    return input.softmax(dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log_softmax(z)ᵢ = zᵢ − log Σⱼ e^(zⱼ) along dim: a log-sum-exp, stable for any z."""
+    input = _tensor_arg(input, "input", "log_softmax")
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        dim = _implicit_softmax_dim(input.ndim, "log_softmax")
+    return input.log_softmax(dim)
+
+
+def _check_linear(input, weight, bias, who):
+    """The checks before Z = X Wᵀ + b: last dimension of X = in_features, same dtypes."""
+    if input.ndim == 0:
+        raise RuntimeError(
+            f"{who}: the input must have at least 1 dimension (a sample of in_features "
+            f"values, or a batch of them), got a 0-d tensor")
+    if weight.ndim not in (1, 2):
+        raise RuntimeError(f"{who}: weight must be 1-D or 2-D (out × in), got shape "
+                           f"{tuple(weight.shape)}")
+    in_features = weight.shape[-1]
+    if input.shape[-1] != in_features:
+        raise RuntimeError(
+            f"{who}: the input's last dimension is {input.shape[-1]} but in_features is "
+            f"{in_features} (input shape {tuple(input.shape)}, weight shape "
+            f"{tuple(weight.shape)}): each sample must have in_features values")
+    for role, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise RuntimeError(
+                f"{who}: the input is {input.dtype.name} but the {role} is {t.dtype.name}; "
+                f"use the same dtype for both (e.g. x.float(), or model.double())")
+
+
+def linear(input, weight, bias=None):
+    """Z = X Wᵀ + 𝟏 bᵀ:  X (… × in), W (out × in), b (out) → Z (… × out).
+
+    Backward (by the engine, through matmul and add): ∂L/∂X = G W, ∂L/∂W = Gᵀ X,
+    ∂L/∂b = Gᵀ 𝟏 (the column sums of G).
+    """
+    input = _tensor_arg(input, "input", "linear")
+    weight = _tensor_arg(weight, "weight", "linear")
+    bias = None if bias is None else _tensor_arg(bias, "bias", "linear")
+    _check_linear(input, weight, bias, "linear")
+    return _linear(input, weight, bias)
+
+
+def _linear(input, weight, bias):
+    out = input @ weight.T
+    return out if bias is None else out + bias
+
+
+def _softplus(x):
+    """softplus(x) = log(1 + eˣ) = log(e⁰ + eˣ), a log-sum-exp over {0, x}:
+
+        softplus(x) = m + log(e^(−m) + e^(x − m)),   m = max(x, 0) held constant,
+
+    which is relu(x) + log(1 + e^(−|x|)) in value; both exponents are ≤ 0, so nothing
+    overflows.  m is detached (the log-sum-exp shift cancels in the derivative), so the
+    gradient is exactly σ(x) everywhere — also at x = 0, where differentiating
+    relu(x) + log(1 + e^(−|x|)) piece by piece with relu'(0) = |·|'(0) = 0 would give 0, not ½.
+    """
+    m = x.detach().relu()
+    return m + ((-m).exp() + (x - m).exp()).log()
+
+
+# --------------------------------------------------------------------------------------------
+# Regression losses: MSE and L1
+# --------------------------------------------------------------------------------------------
+
+def _regression_loss(input, target, reduction, weight, who, per_element):
+    input = _tensor_arg(input, "input", who)
+    target = _tensor_arg(target, "target", who)
+    if target.shape != input.shape:
+        # PyTorch's rule: warn, then broadcast (usually a (n, 1) vs (n,) mistake)
+        warnings.warn(
+            f"{who}: Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+            f"Please ensure they have the same size.", UserWarning, stacklevel=4)
+        broadcast_shapes(who, input.shape, target.shape)
+    if not (input.dtype.is_floating_point or target.dtype.is_floating_point):
+        raise TypeError(
+            f"{who}: expected floating point input or target, got {input.dtype.name} and "
+            f"{target.dtype.name}; convert with .float()")
+    losses = per_element(input - target)
+    if weight is None:
+        return _reduce(losses, reduction)
+    weight = _tensor_arg(weight, "weight", who)
+    if weight.shape != input.shape:
+        raise ValueError(f"{who}: Weights and input must have the same size (weight "
+                         f"{tuple(weight.shape)}, input {tuple(input.shape)}).")
+    losses = losses * weight
+    if reduction == "mean":
+        return losses.sum() / weight.sum()
+    return _reduce(losses, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error: ℓᵢ = (xᵢ − yᵢ)², ∂ℓᵢ/∂xᵢ = 2(xᵢ − yᵢ).
+
+    A target whose shape differs from the input's warns (naming both sizes) and broadcasts, as
+    PyTorch.  With weight (input's shape), 'mean' is Σ wᵢℓᵢ / Σ wᵢ.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction, "mse_loss")
+    return _mse_loss(input, target, reduction, weight, "mse_loss")
+
+
+def _mse_loss(input, target, reduction, weight, who):
+    return _regression_loss(input, target, reduction, weight, who, lambda d: d ** 2)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error: ℓᵢ = |xᵢ − yᵢ|, ∂ℓᵢ/∂xᵢ = sign(xᵢ − yᵢ) (0 where equal)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction, "l1_loss")
+    return _l1_loss(input, target, reduction, weight, "l1_loss")
+
+
+def _l1_loss(input, target, reduction, weight, who):
+    return _regression_loss(input, target, reduction, weight, who, lambda d: d.abs())
+
+
+# --------------------------------------------------------------------------------------------
+# Binary cross-entropy, on probabilities and on logits
+# --------------------------------------------------------------------------------------------
+
+def _check_binary_shapes(input, target, who):
+    if target.shape != input.shape:
+        raise ValueError(
+            f"{who}: the target size ({target.shape}) must be the same as the input size "
+            f"({input.shape}); PyTorch refuses a broadcast here — reshape the target, e.g. "
+            f"y.reshape(-1, 1) or y.view_as(output)")
+
+
+def _broadcast_weight(weight, input, role, who):
+    """weight (or pos_weight) must broadcast to the input's shape without changing it."""
+    weight = _same_dtype(weight, input, role, who)
+    if broadcast_shapes(who, weight.shape, input.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"{who}: the {role} of shape {tuple(weight.shape)} cannot be broadcast to the "
+            f"input's shape {tuple(input.shape)}")
+    return weight
+
+
+# PyTorch's floor for p(1 − p) in BCE's gradient: 1e-12 stored as a float32 (≈ 9.9999999600e-13),
+# used as such in float64 too.
+_BCE_EPSILON = float(np.float32(1e-12))
+
+
+class BinaryCrossEntropy(Function):
+    """ℓ = −[y · max(log p, −100) + (1 − y) · max(log(1 − p), −100)], elementwise.
+
+    Backward as PyTorch defines it, so p = 0 or 1 still gives a finite, informative ∂ℓ/∂p:
+        ∂ℓ/∂p = (p − y) / max(p (1 − p), 1e-12)
+        ∂ℓ/∂y = log(1 − p) − log p          (unclamped, as PyTorch: ±inf at p = 0 or 1)
+    (where no log is clamped, these are exactly −y/p + (1 − y)/(1 − p) and the y-derivative
+    of ℓ).  A Function rather than a composition: the chain rule through the clamped logs
+    would give 0/0 = NaN at p = 0, where PyTorch gives (p − y) / 1e-12.
+    """
+
+    @staticmethod
+    def _clamped_logs(p):
+        return p.log().clamp(min=-100.0), (1 - p).log().clamp(min=-100.0)
+
+    @staticmethod
+    def forward(ctx, p, y):
+        ctx.save_for_backward(p, y)
+        log_p, log_1mp = BinaryCrossEntropy._clamped_logs(p)
+        return -(y * log_p + (1 - y) * log_1mp)
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, y = ctx.saved_tensors
+        need_p, need_y = ctx.needs_input_grad
+        grad_p = grad_y = None
+        if need_p:
+            grad_p = grad * (p - y) / (p * (1 - p)).clamp(min=_BCE_EPSILON)
+        if need_y:
+            grad_y = grad * ((1 - p).log() - p.log())
+        return grad_p, grad_y
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """BCE on probabilities p ∈ [0, 1]: ℓᵢ = −wᵢ[yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ)].
+
+    Each log is clamped at −100 (as PyTorch).  Input and target must have the same shape
+    (ValueError otherwise) and the same dtype; values outside [0, 1] are an error.  Prefer
+    binary_cross_entropy_with_logits on raw scores: it is stable without any clamping.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction, "binary_cross_entropy")
+    return _binary_cross_entropy(input, target, weight, reduction, "binary_cross_entropy")
+
+
+def _check_unit_interval(t, role, who):
+    values = t._data
+    if values.size and not np.all((values >= 0) & (values <= 1)):  # NaN fails too
+        bad = values[~((values >= 0) & (values <= 1))]
+        raise RuntimeError(
+            f"{who}: all elements of {role} should be between 0 and 1, got {bad.size} outside "
+            f"(e.g. {bad.flat[0]!r}); the input must be probabilities (apply sigmoid first, or "
+            f"use BCEWithLogitsLoss on raw scores)")
+
+
+def _binary_cross_entropy(input, target, weight, reduction, who):
+    input = _floating_arg(input, "input", who)
+    target = _tensor_arg(target, "target", who)
+    _check_binary_shapes(input, target, who)
+    if target.dtype != input.dtype:
+        raise RuntimeError(
+            f"{who}: the target is {target.dtype.name} but the input is {input.dtype.name}; "
+            f"use the same floating dtype for both (e.g. target.float())")
+    _check_unit_interval(input, "input", who)
+    _check_unit_interval(target, "target", who)
+    losses = BinaryCrossEntropy.apply(input, target)
+    if weight is not None:
+        losses = losses * _broadcast_weight(weight, input, "weight", who)
+    return _reduce(losses, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    """BCE on logits x (p = σ(x)), stable for any x:
+
+        ℓᵢ = wᵢ [(1 − yᵢ) xᵢ + λᵢ softplus(−xᵢ)],   λᵢ = 1 + (pos_weight − 1) yᵢ,
+
+    which equals −wᵢ[λᵢ yᵢ log σ(xᵢ) + (1 − yᵢ) log(1 − σ(xᵢ))] because
+    −log σ(x) = softplus(−x) and −log(1 − σ(x)) = x + softplus(−x).
+    ∂ℓᵢ/∂xᵢ = wᵢ[(1 − yᵢ) − λᵢ σ(−xᵢ)]  (= σ(xᵢ) − yᵢ without weights).
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction,
+                                  "binary_cross_entropy_with_logits")
+    return _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction,
+                                             "binary_cross_entropy_with_logits")
+
+
+def _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction, who):
+    input = _floating_arg(input, "input", who)
+    target = _tensor_arg(target, "target", who)
+    _check_binary_shapes(input, target, who)
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(
+            f"{who}: the target must be floating point (0./1. labels or probabilities), got "
+            f"{target.dtype.name}; convert it with target.float()")
+    softplus_neg = _softplus(-input)  # −log σ(x)
+    if pos_weight is None:
+        losses = (1 - target) * input + softplus_neg
+    else:
+        pos_weight = _same_dtype(pos_weight, input, "pos_weight", who)
+        broadcast_shapes(f"{who} (pos_weight with target)", pos_weight.shape, target.shape)
+        log_weight = 1 + (pos_weight - 1) * target
+        losses = (1 - target) * input + log_weight * softplus_neg
+    if weight is not None:
+        losses = losses * _broadcast_weight(weight, input, "weight", who)
+    return _reduce(losses, reduction)
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-entropy and negative log-likelihood over classes (classes on dim 1)
+# --------------------------------------------------------------------------------------------
+
+def _class_dim(input, who):
+    if input.ndim == 0:
+        raise RuntimeError(
+            f"{who}: the input must have a class dimension: shape (C,), (N, C) or "
+            f"(N, C, d1, …); got a 0-d tensor")
+    return 0 if input.ndim == 1 else 1
+
+
+def _check_class_weight(weight, input, n_classes, who):
+    if weight is None:
+        return None
+    weight = _tensor_arg(weight, "weight", who)
+    if weight.ndim != 1 or weight.shape[0] != n_classes:
+        raise RuntimeError(
+            f"{who}: weight tensor should be defined either for all {n_classes} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)}")
+    if weight.dtype != input.dtype:
+        raise RuntimeError(
+            f"{who}: the class weight is {weight.dtype.name} but the input is "
+            f"{input.dtype.name}; use the same dtype for both")
+    return weight
+
+
+def _check_class_indices(input, target, class_dim, ignore_index, who, probabilities_allowed):
+    """target: int64 class indices of the input's shape without the class dimension."""
+    if target.dtype != _dt.int64:
+        if target.dtype.is_floating_point and probabilities_allowed:
+            hint = (f"a floating target is read as class probabilities only when it has the "
+                    f"input's shape {tuple(input.shape)}")
+        else:
+            hint = "PyTorch refuses this dtype too; convert with target.long()"
+        raise RuntimeError(
+            f"{who}: expected class-index targets of dtype int64 (long), got "
+            f"{target.dtype.name} with shape {tuple(target.shape)}; {hint}")
+    expected = tuple(input.shape[:class_dim]) + tuple(input.shape[class_dim + 1:])
+    if tuple(target.shape) != expected:
+        if input.ndim >= 2 and target.ndim >= 1 and target.shape[0] != input.shape[0]:
+            raise ValueError(
+                f"{who}: Expected input batch_size ({input.shape[0]}) to match target "
+                f"batch_size ({target.shape[0]}) (input shape {tuple(input.shape)}, target "
+                f"shape {tuple(target.shape)})")
+        raise RuntimeError(
+            f"{who}: expected a target of shape {expected} (the input's shape "
+            f"{tuple(input.shape)} without the class dimension {class_dim}), got "
+            f"{tuple(target.shape)}")
+    n_classes = input.shape[class_dim]
+    t = target._data
+    bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index)
+    if np.any(bad):
+        raise IndexError(
+            f"{who}: Target {int(t[bad].flat[0])} is out of bounds: the input has {n_classes} "
+            f"classes, so targets must be in 0..{n_classes - 1} (or ignore_index="
+            f"{ignore_index})")
+
+
+def _pick_classes(values, classes, class_dim):
+    """values[n, classes[n, d…], d…]: the entry of each sample's class, shape of classes."""
+    if values.ndim == 1:
+        return values[classes]
+    index = []
+    for axis, size in enumerate(values.shape):
+        if axis == class_dim:
+            index.append(classes)
+            continue
+        target_axis = axis if axis < class_dim else axis - 1
+        shape = [1] * classes.ndim
+        shape[target_axis] = size
+        index.append(np.arange(size).reshape(shape))
+    return values[tuple(index)]
+
+
+def _nll_parts(log_probs, target, weight, ignore_index, class_dim):
+    """Per-element −w[yᵢ] log p[i, yᵢ] (0 where ignored) and the per-element weights w[yᵢ]."""
+    t = target._data
+    counted = np.asarray(t != ignore_index)
+    classes = np.where(counted, t, 0)  # ignored entries look at class 0, then are zeroed
+    picked = _pick_classes(log_probs, classes, class_dim)
+    if weight is None:
+        sample_weight = Tensor._wrap(counted.astype(log_probs._data.dtype))
+        losses = where(counted, -picked, 0.0)
+    else:
+        sample_weight = where(counted, weight[classes], 0.0)
+        losses = where(counted, -picked * weight[classes], 0.0)
+    return losses, sample_weight
+
+
+def _reduce_nll(losses, sample_weight, reduction):
+    """'mean' divides by the counted weight Σ w[yᵢ] (the count of targets without weight)."""
+    if reduction == "mean":
+        return losses.sum() / sample_weight.sum()
+    return _reduce(losses, reduction)
+
+
+def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, who,
+                   input_is_log_probs=False):
+    input = _floating_arg(input, "input", who)
+    target = _tensor_arg(target, "target", who)
+    class_dim = _class_dim(input, who)
+    n_classes = input.shape[class_dim]
+    weight = _check_class_weight(weight, input, n_classes, who)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(
+            f"{who}: label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    log_probs = input if input_is_log_probs else input.log_softmax(class_dim)
+
+    if not input_is_log_probs and target.shape == input.shape:
+        # Class probabilities: ℓᵢ = −Σ_c w_c q_ic log p_ic, 'mean' divides by the sample count
+        if not target.dtype.is_floating_point:
+            index_shape = tuple(input.shape[:class_dim] + input.shape[class_dim + 1:])
+            raise RuntimeError(
+                f"{who}: a target of the input's shape {tuple(input.shape)} holds class "
+                f"probabilities and must be floating point, got {target.dtype.name}; for class "
+                f"indices give shape {index_shape}")
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        terms = log_probs * target
+        if weight is not None:
+            shape = [1] * input.ndim
+            shape[class_dim] = n_classes
+            terms = terms * weight.reshape(shape)
+        return _reduce(-terms.sum(class_dim), reduction)
+
+    # Class indices: ℓᵢ = −w[yᵢ] log p[i, yᵢ]
+    _check_class_indices(input, target, class_dim, ignore_index, who,
+                         probabilities_allowed=not input_is_log_probs)
+    losses, sample_weight = _nll_parts(log_probs, target, weight, ignore_index, class_dim)
+    nll = _reduce_nll(losses, sample_weight, reduction)
+    if label_smoothing == 0:
+        return nll
+    # Label smoothing mixes in the uniform target: (1 − ε)·nll + (ε / C)·Σ_c −w_c log p_ic
+    if weight is None:
+        smooth = -log_probs.sum(class_dim)
+    else:
+        shape = [1] * input.ndim
+        shape[class_dim] = n_classes
+        smooth = -(log_probs * weight.reshape(shape)).sum(class_dim)
+    smooth = where(np.asarray(target._data != ignore_index), smooth, 0.0)
+    smooth = _reduce_nll(smooth, sample_weight, reduction)
+    return (1 - label_smoothing) * nll + (label_smoothing / n_classes) * smooth
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits Z (classes on dim 1; shape (C,), (N, C) or (N, C, d1, …)).
+
+    With int64 class indices y:  ℓᵢ = −w[yᵢ] (Z[i, yᵢ] − log Σ_c e^(Z[i, c])), computed by
+    log_softmax (a log-sum-exp); targets equal to ignore_index count for nothing; 'mean'
+    divides by Σ w[yᵢ] over counted targets (their number without weight).
+    ∂L/∂Z = (softmax(Z) − onehot(y)) ⊙ w[y] / (that divisor).
+    With class probabilities q (a floating target of Z's shape): ℓᵢ = −Σ_c w_c q_ic log p_ic,
+    'mean' divides by the number of samples.  label_smoothing ε mixes q with the uniform 1/C.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction, "cross_entropy")
+    return _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing,
+                          "cross_entropy")
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of log-probabilities (e.g. log_softmax output), classes on
+    dim 1, int64 class indices: ℓᵢ = −w[yᵢ] input[i, yᵢ].  cross_entropy = nll_loss ∘
+    log_softmax."""
+    reduction = _legacy_reduction(size_average, reduce, reduction, "nll_loss")
+    return _cross_entropy(input, target, weight, ignore_index, reduction, 0.0, "nll_loss",
+                          input_is_log_probs=True)
