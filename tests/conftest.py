@@ -19,3 +19,13 @@ if PROFILE not in ("quick", "thorough"):
     raise RuntimeError(
         f"TINYGRAD_EDU_PROFILE={PROFILE!r}: expected 'quick' (default) or 'thorough'")
 settings.load_profile(PROFILE)
+
+# The oracle's tensors are tiny: PyTorch's worker threads only add overhead, and on a busy
+# 2-core machine their spinning made comparison tests up to 30x slower.  (A missing PyTorch
+# is reported by the comparison tests themselves, which import it.)
+try:
+    import torch
+except ImportError:
+    pass
+else:
+    torch.set_num_threads(1)

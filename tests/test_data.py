@@ -15,9 +15,6 @@ from tinygrad_edu.utils.data import (BatchSampler, DataLoader, Dataset, RandomSa
                                      SubsetRandomSampler, TensorDataset, default_collate,
                                      random_split)
 
-# Tiny tensors: PyTorch's worker threads only add overhead, and on a busy 2-core machine
-# their spinning made these tests up to 30x slower.
-torch.set_num_threads(1)
 
 
 def index_dataset(n):

@@ -14,9 +14,6 @@ import torch
 import tinygrad_edu as tg
 from tinygrad_edu import optim
 
-# Tiny tensors: PyTorch's worker threads only add overhead, and on a busy 2-core machine
-# their spinning made these tests up to 30x slower.
-torch.set_num_threads(1)
 
 
 # ----- the seed's model and data, for either library -------------------------------------------

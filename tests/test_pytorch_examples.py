@@ -28,7 +28,6 @@ import numpy as np
 import pytest
 import torch  # the oracle: if it is missing, fail loudly (never skip)
 
-import tinygrad_edu
 
 EXAMPLES = Path(__file__).parent / "examples"
 OUR_IMPORT = "import tinygrad_edu as torch"

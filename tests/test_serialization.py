@@ -16,9 +16,6 @@ from hypothesis import strategies as st
 import tinygrad_edu as tg
 from tinygrad_edu import optim
 
-# Tiny tensors: PyTorch's worker threads only add overhead, and on a busy 2-core machine
-# their spinning made these tests up to 30x slower.
-torch.set_num_threads(1)
 
 
 def assert_same(a, b, where="obj"):
@@ -95,7 +92,7 @@ def test_an_optimizer_state_dict_round_trips_exactly(tmp_path, make):
 
 def test_the_structure_keeps_every_type(tmp_path):
     obj = {
-        0: None, 1: True, 2: False, -3: 7, "big": 2 ** 80, "f": 0.1, "neg0": -0.0,
+        10: None, 11: True, 12: False, -3: 7, "big": 2 ** 80, "f": 0.1, "neg0": -0.0,
         "inf": float("inf"), "-inf": float("-inf"), "nan": float("nan"), "s": "héllo ∂L/∂W",
         "empty": [], "empty_t": (), "empty_d": {}, (1, "a"): [(), [1, (2, 3)]],
         None: {"nested": {5: {6: (7.5, None)}}}, 2.5: "float key", False: "bool key",

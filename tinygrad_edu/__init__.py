@@ -74,6 +74,6 @@ __all__ = list(_function_names) + [
     "float", "double", "long", "int", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "manual_seed", "seed", "initial_seed", "Generator", "default_generator",
     "get_default_dtype", "set_default_dtype", "set_default_device", "set_printoptions", "cuda",
-    "accelerator", "autograd",
+    "accelerator", "autograd", "dtypes", "ops", "random",
     "optim", "utils", "save", "load", "nn",
 ]

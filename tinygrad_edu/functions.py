@@ -310,13 +310,48 @@ def _method(name):
     return fn
 
 
-for _name in ("relu", "tanh", "sigmoid", "exp", "log", "sqrt", "sin", "cos", "abs", "neg",
-              "pow", "clamp", "clip", "sum", "mean", "max", "min", "argmax", "argmin",
-              "softmax", "log_softmax", "reshape", "flatten", "squeeze", "unsqueeze",
-              "transpose", "permute", "split", "chunk", "numel", "allclose", "equal", "t",
-              "eq", "ne", "lt", "le", "gt", "ge", "mm", "detach", "clone"):
-    globals()[_name] = _method(_name)
-del _name
+relu = _method("relu")
+tanh = _method("tanh")
+sigmoid = _method("sigmoid")
+exp = _method("exp")
+log = _method("log")
+sqrt = _method("sqrt")
+sin = _method("sin")
+cos = _method("cos")
+abs = _method("abs")
+neg = _method("neg")
+pow = _method("pow")
+clamp = _method("clamp")
+clip = _method("clip")
+sum = _method("sum")
+mean = _method("mean")
+max = _method("max")
+min = _method("min")
+argmax = _method("argmax")
+argmin = _method("argmin")
+softmax = _method("softmax")
+log_softmax = _method("log_softmax")
+reshape = _method("reshape")
+flatten = _method("flatten")
+squeeze = _method("squeeze")
+unsqueeze = _method("unsqueeze")
+transpose = _method("transpose")
+permute = _method("permute")
+split = _method("split")
+chunk = _method("chunk")
+numel = _method("numel")
+allclose = _method("allclose")
+equal = _method("equal")
+t = _method("t")
+eq = _method("eq")
+ne = _method("ne")
+lt = _method("lt")
+le = _method("le")
+gt = _method("gt")
+ge = _method("ge")
+mm = _method("mm")
+detach = _method("detach")
+clone = _method("clone")
 
 
 def is_tensor(obj):

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import autograd, ops
 from . import dtypes as _dt
-from .autograd import is_grad_enabled, no_grad
+from .autograd import is_grad_enabled
 from .printing import tensor_repr
 
 __all__ = ["Tensor", "Size", "device"]

@@ -181,14 +181,21 @@ class Domain:
 
     intervals: ((low, high), ...) closed; specials: values Hypothesis should try on purpose
     (exact zeros, ±1, the largest magnitudes).  ``limited(m)`` gives the same domain cut to
-    |x| ≤ m, e.g. an exponent range.
+    |x| ≤ m, e.g. an exponent range; ``without_negative_zero()`` the same domain with −0.0
+    turned into 0.0 (for an op whose result at −0.0 is an implementation detail).
     """
 
-    def __init__(self, name, intervals, specials, doc):
+    def __init__(self, name, intervals, specials, doc, negative_zero=True):
         self.name = name
         self.intervals = tuple(intervals)
         self.specials = tuple(specials)
         self.doc = doc
+        self.negative_zero = negative_zero
+
+    def without_negative_zero(self):
+        """This domain with −0.0 drawn as +0.0."""
+        return Domain(self.name + "(no -0.0)", self.intervals, self.specials, self.doc,
+                      negative_zero=False)
 
     def limited(self, max_magnitude):
         """This domain with every value cut to |x| ≤ max_magnitude."""
@@ -199,7 +206,8 @@ class Domain:
             raise ValueError(f"domain {self.name!r} has no values with |x| <= {m}")
         specials = [v for v in self.specials if abs(v) <= m]
         specials += [v for lo, hi in intervals for v in (lo, hi) if abs(v) == m]
-        return Domain(f"{self.name}(|x|<={m:g})", intervals, sorted(set(specials)), self.doc)
+        return Domain(f"{self.name}(|x|<={m:g})", intervals, sorted(set(specials)), self.doc,
+                      self.negative_zero)
 
     def contains(self, x):
         return any(lo <= x <= hi for lo, hi in self.intervals)
@@ -293,7 +301,8 @@ def domain_floats(name="real", width=64, max_magnitude=None):
                        for lo, hi in d.intervals if lo <= v <= hi}, key=lambda v: (abs(v), v))
     if specials:
         parts.insert(0, st.sampled_from(specials))
-    return st.one_of(parts)
+    floats = st.one_of(parts)
+    return floats if d.negative_zero else floats.map(lambda x: x + 0.0)  # −0.0 + 0.0 = +0.0
 
 
 def arrays(shape, dtype=np.float64, elements=None, domain="real"):

@@ -1,0 +1,276 @@
+"""derivations/: (i) every derivation proves; wrong rules do not; renderings, bad input, the
+command line and docs/gradients.md.
+
+Nothing is cached across runs: each test builds its derivations afresh.
+"""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derivations
+from derivations import docs, elementwise, mlp
+from derivations.__main__ import main
+from derivations.core import Grad, zero_method
+
+NAMES = derivations.names()
+
+
+# --------------------------------------------------------------------------------------------
+# (i) every derivation proves, with an exact symbolic zero
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivation_proves(name):
+    proof = derivations.get(name).prove()
+    assert proof.ok, "\n".join([proof.line()] + proof.failures)
+    assert proof.entries > 0
+    assert "exact zero by" in proof.how and "nothing" not in proof.how
+
+
+def test_registry_covers_every_topic_and_the_chains():
+    ds = derivations.all_derivations()
+    assert {d.topic for d in ds} == set(derivations.TOPICS)
+    chains = [d for d in ds if d.kind == "chain"]
+    assert len(chains) == len(mlp.HIDDEN) * len(mlp.COMBINATIONS) * len(mlp.REDUCTIONS) == 30
+    for name in ("linear", "mse", "bce", "bce_with_logits", "softmax_cross_entropy",
+                 "cross_entropy", "split", "scaled_tanh"):
+        assert name in NAMES
+
+
+# --------------------------------------------------------------------------------------------
+# The proofs can fail: wrong rules are caught
+# --------------------------------------------------------------------------------------------
+
+def _with_wrong_rule(derivation, wrt, closed_form):
+    for i, g in enumerate(derivation.grads):
+        if g.wrt == wrt:
+            derivation.grads[i] = Grad(g.wrt, closed_form, "wrong", "wrong", g.shape)
+    return derivation
+
+
+def test_a_wrong_elementwise_rule_fails():
+    d = elementwise.tanh()
+    x = sp.Symbol("x")
+    wrong = sp.HadamardProduct(elementwise.G, elementwise.A.applyfunc(
+        sp.Lambda(x, 1 + sp.tanh(x) ** 2)))
+    proof = _with_wrong_rule(d, "A", wrong).prove()
+    assert not proof.ok and "∂L/∂A" in proof.failures[0]
+
+
+def test_a_transposed_matmul_rule_fails():
+    d = derivations.linalg.matmul()
+    A, B, G = (op.symbol for op in d.operands)
+    proof = _with_wrong_rule(d, "B", (G.T * A).T).prove()  # = Aᵀ G written wrongly? no: (GᵀA)ᵀ
+    assert proof.ok  # (Gᵀ A)ᵀ = Aᵀ G: the same matrix, so it must prove
+    proof = _with_wrong_rule(derivations.linalg.matmul(), "A", G * B).prove()
+    assert not proof.ok and "ValueError" in proof.failures[0]  # shape n×k vs n×m caught
+
+
+def test_a_wrong_adjoint_fails():
+    d = derivations.structural.permute()
+    from derivations.evaluate import Reshaped
+    A, G = (op.symbol for op in d.operands)
+    proof = _with_wrong_rule(d, "A", Reshaped(G, A)).prove()  # reshape is not a transpose
+    assert not proof.ok
+
+
+def test_a_wrong_chain_step_fails_and_names_the_step():
+    chain = mlp.chain("tanh", "identity", "mse")
+    dH1 = chain.grad("H1").closed_form
+    wrong = sp.HadamardProduct(dH1, mlp.H1).T * mlp.X  # tanh′ replaced by tanh
+    proof = _with_wrong_rule(chain, "W1", wrong).prove()
+    assert not proof.ok
+    assert all("∂L/∂W₁" in f for f in proof.failures)
+
+
+def test_a_wrong_scale_in_a_loss_fails():
+    d = derivations.losses.mse("mean")
+    yhat, y = (op.symbol for op in d.operands)
+    proof = _with_wrong_rule(d, "Yhat", 2 * (yhat - y) / derivations.core.n).prove()
+    assert not proof.ok  # 2/n instead of 2/(n·o)
+
+
+def test_zero_method_is_exact():
+    x, y = sp.symbols("x y")
+    assert zero_method((x + y) ** 2 - x ** 2 - 2 * x * y - y ** 2) == "expand"
+    assert zero_method(x / (x + y) + y / (x + y) - 1) == "rational"
+    assert zero_method(sp.Float("1e-30") * x) is None  # tiny is not zero
+    assert zero_method(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1) == "simplify"
+
+
+# --------------------------------------------------------------------------------------------
+# Derivation: renderings, shapes, a learner's function
+# --------------------------------------------------------------------------------------------
+
+def test_renderings_are_textbook_not_sympy():
+    d = derivations.get("linear")
+    text = d.unicode()
+    for piece in ("Z = X Wᵀ + 𝟏 bᵀ", "∂L/∂W = Gᵀ X", "∂L/∂b = Gᵀ 𝟏", "o×d"):
+        assert piece in text
+    assert r"G^\top \mathbf{1}" in d.latex()
+    assert d.sympy_latex()["∂L/∂b"] == "G^{T} 1"  # SymPy's bare 1: why the hand-written one
+    relu = derivations.get("relu")
+    assert "[A > 0]" in relu.unicode() and "mapsto" not in relu.latex()
+    assert "mapsto" in relu.sympy_latex()["∂L/∂A"]
+    assert "σ′" in derivations.get("sigmoid").unicode()
+
+
+def test_shapes_are_stated():
+    d = derivations.get("matmul")
+    assert d.shapes == {"A": "n×k", "B": "k×m", "G": "n×m", "out": "n×m",
+                        "∂L/∂A": "n×k", "∂L/∂B": "k×m"}
+    chain = mlp.chain("relu", "identity", "mse")
+    assert chain.shapes["∂L/∂W₂"] == "o×h" and chain.shapes["∂L/∂b₁"] == "h"
+
+
+def test_derive_a_learners_function():
+    x = sp.Symbol("x")
+    d = elementwise.derive("scaled_tanh", 2 * sp.tanh(x))
+    from_string = elementwise.derive("scaled_tanh", "2*tanh(x)")
+    assert sp.simplify(d.derivative - (2 - 2 * sp.tanh(x) ** 2)) == 0
+    assert sp.simplify(from_string.derivative - d.derivative) == 0
+    assert d.prove().ok and d.kind == "learner"
+    a, g = np.array([[0.3, -1.2]]), np.array([[1.0, 2.0]])
+    expected = g * 2 * (1 - np.tanh(a) ** 2)  # by hand: (2 tanh)′ = 2 (1 − tanh²)
+    np.testing.assert_allclose(d.numpy(A=a, G=g)["A"], expected, rtol=1e-14)
+    other = elementwise.derive("mine", "log(u) + sigmoid(u)")  # any one variable; σ known
+    assert other.operands[0].domain == "positive" and other.prove().ok
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("x*y", "exactly one variable"),
+    ("3", "exactly one variable"),
+    ("max(x, 0)", "kinks"),
+    ("abs(x)", "kinks"),
+    ("2*tanh(x", "cannot read"),
+    (42, "expected a SymPy expression or a string"),
+])
+def test_derive_refuses_bad_input(bad, message):
+    with pytest.raises(derivations.DerivationError, match=re.escape(message)):
+        elementwise.derive("f", bad)
+
+
+def test_numpy_form_names_missing_operands_and_shape_mismatches():
+    d = derivations.get("matmul")
+    with pytest.raises(derivations.DerivationError, match="missing operand B"):
+        d.numpy(A=np.ones((2, 3)), G=np.ones((2, 4)))
+    with pytest.raises(ValueError, match="dimension k is 3 .* but 5 from B"):
+        d.numpy(A=np.ones((2, 3)), B=np.ones((5, 4)), G=np.ones((2, 4)))
+
+
+# --------------------------------------------------------------------------------------------
+# The MLP chain: names, refusals, steps
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, listed", [
+    ({"hidden": "gelu"}, "relu, tanh, sigmoid"),
+    ({"output": "tanh"}, "identity, sigmoid, softmax"),
+    ({"loss": "hinge"}, "mse, bce, cross_entropy"),
+    ({"reduction": "max"}, "mean, sum"),
+])
+def test_unknown_names_list_the_valid_ones(kwargs, listed):
+    with pytest.raises(derivations.DerivationError, match=re.escape(listed)):
+        mlp.chain(**kwargs)
+
+
+@pytest.mark.parametrize("output, loss, why", [
+    ("identity", "bce", "probabilities in (0, 1)"),
+    ("softmax", "bce", "yes/no"),
+    ("sigmoid", "cross_entropy", "do not sum to 1"),
+    ("sigmoid", "cross-entropy", "do not sum to 1"),
+])
+def test_refused_combinations_say_why(output, loss, why):
+    with pytest.raises(derivations.DerivationError, match="refused") as info:
+        mlp.chain("relu", output, loss)
+    assert why in str(info.value)
+
+
+def test_chain_steps_name_their_rules_and_shapes():
+    chain = mlp.chain("sigmoid", "softmax", "cross-entropy", "sum")
+    quantities = [g.quantity for g in chain.grads]
+    assert quantities == ["∂L/∂Ŷ", "∂L/∂Z₂", "∂L/∂W₂", "∂L/∂b₂", "∂L/∂H₁", "∂L/∂Z₁",
+                          "∂L/∂W₁", "∂L/∂b₁"]
+    assert [g.shape for g in chain.grads] == ["n×o", "n×o", "o×h", "o", "n×h", "n×h", "h×d", "h"]
+    assert all(g.rule for g in chain.grads)
+    assert "softmax" in chain.grad("Z2").rule and "sums to 1" in chain.grad("Z2").rule
+    assert chain.grad("Z2").expanded_unicode == "(Ŷ − Y)"
+    text = chain.unicode()
+    assert "∂L/∂W₂ = ∂L/∂ŷ · ∂ŷ/∂z₂ · h₁ᵀ" in text and "(∂L/∂Z₂)ᵀ H₁" in text
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+def test_cli_mlp(capsys):
+    assert main(["mlp", "--hidden", "relu", "--output", "identity", "--loss", "mse"]) == 0
+    out = capsys.readouterr().out
+    for i in range(1, 9):
+        assert f"  {i}. " in out
+    assert "rule: relu" in out and "(o×h)" in out and "column form" in out
+    assert main(["mlp", "--hidden", "tanh", "--output", "softmax", "--loss", "cross-entropy",
+                 "--latex"]) == 0
+    assert r"\frac{\partial L}{\partial W_2}" in capsys.readouterr().out
+
+
+def test_cli_errors(capsys):
+    assert main(["mlp", "--hidden", "gelu"]) == 2
+    assert "valid: relu, tanh, sigmoid" in capsys.readouterr().err
+    assert main(["mlp", "--output", "identity", "--loss", "bce"]) == 2
+    assert "refused" in capsys.readouterr().err
+    assert main(["show", "nope"]) == 2
+    assert "no derivation named 'nope'" in capsys.readouterr().err
+
+
+def test_cli_ops_lists_every_primitive_rule(capsys):
+    assert main(["ops"]) == 0
+    out = capsys.readouterr().out
+    for d in derivations.ops():
+        assert f"{d.name} — " in out
+    assert "no gradient" in out and "argmax" in out
+
+
+def test_cli_prove_prints_one_line_per_derivation(capsys):
+    assert main(["prove", "matmul", "relu", "index"]) == 0
+    lines = capsys.readouterr().out.strip().split("\n")
+    assert len(lines) == 4 and all("proved" in line for line in lines)
+    assert lines[-1].startswith("all 3 derivations proved")
+
+
+def test_cli_elementwise(capsys):
+    assert main(["elementwise", "2*tanh(x)", "--name", "scaled_tanh"]) == 0
+    out = capsys.readouterr().out
+    assert "f′(x) = 2 - 2*tanh(x)**2" in out and "proved" in out
+
+
+def test_cli_runs_as_a_module():
+    result = subprocess.run([sys.executable, "-m", "derivations", "show", "matmul"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "∂L/∂A = G Bᵀ" in result.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# docs/gradients.md
+# --------------------------------------------------------------------------------------------
+
+def test_docs_are_current():
+    assert docs.is_current(), "docs/gradients.md is out of date: run python -m derivations docs"
+
+
+def test_docs_math_is_plain_latex():
+    text = docs.render()
+    blocks = re.findall(r"```math\n(.*?)\n```", text, flags=re.S)
+    inline = re.findall(r"\$`(.*?)`\$", text)
+    assert len(blocks) > 100
+    for math in blocks + inline:
+        assert math.isascii(), f"non-ASCII inside math: {math[:80]}"
+        assert math.count("{") == math.count("}"), f"unbalanced braces: {math[:80]}"
+        assert math.count(r"\left") == math.count(r"\right"), f"unbalanced \\left: {math[:80]}"
+    for d in derivations.all_derivations():
+        assert f"`{d.name}`" in text
