@@ -64,6 +64,9 @@ def _default_grad_scales(spec, inputs, args, grads_out):
 
 @dataclasses.dataclass(frozen=True)
 class OpSpec:
+    """How to draw inputs and arguments for one primitive, run it on both libraries, and how
+    close the two results must be (see the module docstring for each field)."""
+
     name: str
     fn: Callable
     arity: int

@@ -62,13 +62,17 @@ def test_a_wrong_elementwise_rule_fails():
     assert not proof.ok and "∂L/∂A" in proof.failures[0]
 
 
-def test_a_transposed_matmul_rule_fails():
+def test_matmul_rules_are_checked_by_value_and_by_shape():
     d = derivations.linalg.matmul()
     A, B, G = (op.symbol for op in d.operands)
-    proof = _with_wrong_rule(d, "B", (G.T * A).T).prove()  # = Aᵀ G written wrongly? no: (GᵀA)ᵀ
-    assert proof.ok  # (Gᵀ A)ᵀ = Aᵀ G: the same matrix, so it must prove
+    assert _with_wrong_rule(d, "B", (G.T * A).T).prove().ok  # (Gᵀ A)ᵀ = Aᵀ G: same rule
     proof = _with_wrong_rule(derivations.linalg.matmul(), "A", G * B).prove()
-    assert not proof.ok and "ValueError" in proof.failures[0]  # shape n×k vs n×m caught
+    assert not proof.ok and "ValueError" in proof.failures[0]  # G B is not n×k
+    proof = _with_wrong_rule(derivations.linalg.matmul(), "B", A.T * G.T.T.T.T).prove()
+    assert proof.ok  # Gᵀᵀᵀᵀ = G
+    square = derivations.linalg.matmul()
+    square.cases[0].dims.update(n=3, k=3, m=3)  # square: a transpose is caught by value
+    assert not _with_wrong_rule(square, "B", G.T * A).prove().ok
 
 
 def test_a_wrong_adjoint_fails():

@@ -87,6 +87,16 @@ def test_domains_keep_away_from_kinks_and_poles():
         testing.domain("reals")
 
 
+def test_negative_zero_is_drawn_unless_excluded():
+    real = testing.DOMAINS["real"]
+    find(testing.domain_floats(real), lambda x: x == 0 and np.signbit(x))
+
+
+@given(testing.domain_floats(testing.DOMAINS["real"].without_negative_zero()))
+def test_without_negative_zero(x):
+    assert not (x == 0 and np.signbit(x))
+
+
 @given(testing.arrays((2, 3), np.float32, domain="positive"))
 def test_arrays_have_the_shape_dtype_and_domain(x):
     assert x.shape == (2, 3) and x.dtype == np.float32 and (x >= 1e-3).all()

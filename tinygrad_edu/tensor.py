@@ -960,6 +960,16 @@ class Tensor:
     def abs(self):
         return ops.Abs.apply(self)
 
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm (Σ |x|ᵖ)^(1/p) over `dim` (all entries when None); p = 2 by default."""
+        if p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if not isinstance(p, (int, float)) or p <= 0:
+            raise ValueError(f"norm: p must be a positive number, got {p!r}")
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
     def relu(self):
         return ops.Relu.apply(self)
 

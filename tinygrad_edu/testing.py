@@ -216,12 +216,12 @@ class Domain:
         return f"Domain({self.name!r}, {list(self.intervals)})"
 
 
-_BIG = 1e3      # the largest magnitude drawn by default: large, yet exp/overflow stay separate
+_BIG = 1e3      # the largest magnitude drawn by default: e^1000 overflows even float64
 _GAP = 1e-3     # how far "away from 0" means
 
 DOMAINS = {
     "real": Domain(
-        "real", [(-_BIG, _BIG)], [0.0, -0.0, 1.0, -1.0, 0.5, -2.0, _BIG, -_BIG],
+        "real", [(-_BIG, _BIG)], [0.0, 1.0, -1.0, 0.5, -2.0, _BIG, -_BIG],
         "any float with |x| <= 1000, exact zeros included"),
     "moderate": Domain(
         "moderate", [(-10.0, 10.0)], [0.0, 1.0, -1.0, 0.5, 10.0, -10.0],
