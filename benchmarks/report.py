@@ -210,14 +210,15 @@ def bar_chart(document, path):
             floor_label = None
     ax.axhline(1.0, color="gray", linewidth=0.8, linestyle="--")
     ax.set_yscale("log")
+    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-    ax.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
-    ax.tick_params(axis="y", which="minor", labelsize=7)
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xticks(range(len(keys)))
     ax.set_xticklabels(keys)
     ax.set_ylabel("ratio of medians (W3-memory: of Δ RSS); lower is better", fontsize=9)
     title = "tinygrad_edu vs PyTorch vs hand-written NumPy"
-    ax.set_title(title + (" (quick run)" if document["quick"] else ""))
+    ax.set_title(title + (" (quick run)" if document["quick"] else "")
+                 + (" (busy machine: noisy)" if _load_warning(document["environment"]) else ""))
     ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.08))
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -20,7 +20,7 @@ from .exempt import EXEMPT
 from .registry import TOPICS, all_derivations, get, names, ops
 
 __all__ = [
-    "Derivation", "DerivationError", "Proof", "Grad", "Operand", "Case", "EXEMPT", "TOPICS",
-    "all_derivations", "get", "names", "ops", "linalg", "elementwise", "reductions", "softmax",
-    "losses", "structural", "mlp", "exempt",
+    "EXEMPT", "TOPICS", "Case", "Derivation", "DerivationError", "Grad", "Operand", "Proof",
+    "all_derivations", "elementwise", "exempt", "get", "linalg", "losses", "mlp", "names", "ops",
+    "reductions", "softmax", "structural",
 ]

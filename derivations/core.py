@@ -183,7 +183,9 @@ def zero_method(expr):
     if expr == 0:
         return "expand"
     values = {f: sp.Dummy() for f in expr.atoms(sp.Function)}
-    candidates = [expr.xreplace(values), expr] if values else [expr]
+    candidates = [expr.xreplace(values)] if values else [expr]
+    if values and expr.has(sp.exp):
+        candidates.append(expr)  # e^a e^b = e^(a+b) is a relation the fresh symbols lose
     for candidate in candidates:
         has_denominator = any(p.exp.is_negative for p in candidate.atoms(sp.Pow))
         if not has_denominator:
@@ -193,9 +195,13 @@ def zero_method(expr):
             numerator, _ = sp.together(candidate).as_numer_denom()
             if sp.expand(numerator) == 0:
                 return "rational"
-    if sp.simplify(expr) == 0:
+    # simplify is the last resort, and only for small expressions: it can run for minutes.
+    if sp.count_ops(expr) <= SIMPLIFY_LIMIT and sp.simplify(expr) == 0:
         return "simplify"
     return None
+
+
+SIMPLIFY_LIMIT = 80  # operations; beyond this a failed expand is reported as a failure
 
 
 # --------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def _op_section(d):
         out.append(f"- {note}")
     sympy = d.sympy_latex()
     out += ["", "<details><summary>SymPy's own rendering of the closed form</summary>", ""]
-    for quantity, latex in sympy.items():
+    for latex in sympy.values():
         out += [_math(latex), ""]
     out += ["</details>", ""]
     return out
@@ -55,14 +55,14 @@ def _latex_shape(shape):
     if shape in ("", "scalar"):
         return r"\text{scalar}"
     if any(c.isalpha() and c not in "nmkdho" for c in shape.replace("×", "")):
-        return r"\text{" + shape.replace("×", " x ").replace("'", "’") + "}"
+        return r"\text{" + shape.replace("×", " x ") + "}"
     return shape.replace("×", r" \times ")
 
 
 def _chain_section(c):
-    out = [f"#### `{c.name}`", ""]
-    out.append(_math(r"\begin{aligned}",
-                     *[line + r" \\" for line in _chain_lines(c)],
+    out = [f"#### `{c.name}`", "", f"{c.title}.", "", _math(c.forward_latex), ""]
+    lines = _chain_lines(c)
+    out.append(_math(r"\begin{aligned}", *[line + r" \\" for line in lines[:-1]], lines[-1],
                      r"\end{aligned}"))
     out += ["", "| step | quantity | shape | rule |", "|---|---|---|---|"]
     for i, g in enumerate(c.grads, 1):
@@ -101,7 +101,7 @@ def render():
             out.append(f"- [{TOPIC_TITLES[topic]}](#the-mlp-chain): {len(names)} configurations")
         else:
             out.append(f"- {TOPIC_TITLES[topic]}: " + ", ".join(f"`{x}`" for x in names))
-    out.append(f"- Ops with no gradient: " + ", ".join(f"`{x}`" for x in EXEMPT))
+    out.append("- Ops with no gradient: " + ", ".join(f"`{x}`" for x in EXEMPT))
     out.append("")
     for topic in TOPICS:
         if topic == "mlp":
@@ -115,12 +115,22 @@ def render():
     out += ["## Ops with no gradient", ""]
     for name, why in EXEMPT.items():
         out.append(f"- `{name}`: {why}")
-    out += ["", "## The MLP chain", "", _first_paragraph(mlp.__doc__), ""]
-    example = [d for d in derivations if d.topic == "mlp"][0]
-    out += ["The seed's single-sample (column) form beside the batch form:", "",
-            _math(*[line + r" \\" if i == 0 else line
-                    for i, line in enumerate(example.column_form_latex().split("\n"))]), "",
-            "Row i of the batch matrices is sample i written as a row, so the column form's "
+    hidden = ", ".join(mlp.HIDDEN)
+    pairs = ", ".join(f"{a}+{b}" for a, b in mlp.COMBINATIONS)
+    out += ["", "## The MLP chain", "", _first_paragraph(mlp.__doc__), "",
+            r"Forward, a batch of n samples as rows: $`Z_1 = X W_1^\top + \mathbf{1} b_1^\top`$ "
+            r"(n×h), $`H_1 = \sigma(Z_1)`$, $`Z_2 = H_1 W_2^\top + \mathbf{1} b_2^\top`$ (n×o), "
+            r"$`\hat Y = \tau(Z_2)`$, $`L = \mathrm{loss}(\hat Y, Y)`$, with the hidden "
+            f"activation one of {hidden}, (output τ, loss) one of {pairs}, and the reduction "
+            "mean or sum.  Each step applies one single-op rule proved above (named in the "
+            "step's table) to the previous step's result: the first equality is the rule, the "
+            "second the composed closed form.  SymPy never differentiates the whole network at "
+            "matrix level (that is silently wrong, SYMPY-NOTES.md).", ""]
+    example = next(d for d in derivations if d.topic == "mlp")
+    out += ["The seed's single-sample (column) form beside the batch form:", ""]
+    for line in example.column_form_latex().split("\n"):
+        out += [_math(line), ""]
+    out += ["Row i of the batch matrices is sample i written as a row, so the column form's "
             "per-sample outer products, summed over the batch, are the batch form (each chain's "
             "proof checks this for ∂L/∂W₂, with ∂ŷ/∂z₂ differentiated per sample: I for the "
             "identity, diag(ŷ ⊙ (𝟏 − ŷ)) for sigmoid, diag(ŷ) − ŷŷᵀ for softmax).", ""]

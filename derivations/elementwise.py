@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from .core import Case, Derivation, DerivationError, Grad, Operand, PieceSpec
-from .evaluate import sigmoid
+from .evaluate import explicit, sigmoid
 
 x = sp.Symbol("x")
 A_ = Operand("A", ("n", "m"))
@@ -49,7 +49,7 @@ def _unary(name, title, f, derivative, forward_text, grad_text, *, domain="real"
     operand = Operand("A", ("n", "m"), domain=domain)
     closed = grad_closed if grad_closed is not None else \
         sp.HadamardProduct(G, A.applyfunc(sp.Lambda(x, derivative)))
-    forward_function = sp.Lambda(x, f)
+    forward_function = sp.Lambda(x, explicit(f))  # σ written out: the proof differentiates it
     case = cases or [Case(SIZES.label, dims=dict(SIZES.dims), pieces=list(pieces))]
     derivation = Derivation(
         name, kind=kind, topic="elementwise", title=title,

@@ -32,7 +32,7 @@ from sympy.tensor.array.expressions import ArraySymbol
 # --------------------------------------------------------------------------------------------
 
 
-class sigmoid(sp.Function):  # noqa: N801  (a math function: lower case, like sp.tanh)
+class sigmoid(sp.Function):
     """σ(x) = 1 / (1 + e^(−x)), with σ′ = σ (1 − σ) (proved in derivations.elementwise 'sigmoid')."""
 
     def fdiff(self, argindex=1):
@@ -49,7 +49,7 @@ class sigmoid(sp.Function):  # noqa: N801  (a math function: lower case, like sp
         return "σ(%s)" % printer._print(self.args[0])
 
 
-class softmax_entry(sp.Function):  # noqa: N801
+class softmax_entry(sp.Function):
     """softmax_entry(k, z₀, …, z_{m−1}) = e^{z_k} / Σⱼ e^{z_j}: entry k of the softmax of one row.
 
     ∂s_k/∂z_j = s_k ([k = j] − s_j)  (the softmax Jacobian, proved in derivations.softmax).
@@ -83,7 +83,7 @@ def numpy_sigmoid(x):
 NUMPY_FUNCTIONS = {"sigmoid": numpy_sigmoid}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _numeric_scalar_function(function):
     """A SymPy Lambda of one variable as a NumPy function (cached per Lambda)."""
     (variable,) = function.variables
@@ -249,20 +249,6 @@ class Softmax(Node):
             e = np.exp(shifted)
             return e / np.sum(e, axis=dim, keepdims=True)
         return softmax_symbolic(a, dim, env.explicit_functions)
-
-
-class LogSoftmax(Node):
-    """log_softmax along params['dim']: A − log Σ_dim e^{A}."""
-
-    unicode_name = "log_softmax"
-    latex_name = r"\operatorname{log\,softmax}"
-
-    def compute(self, env, a):
-        dim = env.params["dim"]
-        if not env.exact:
-            shifted = a - np.max(a, axis=dim, keepdims=True)
-            return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
-        return np.vectorize(sp.log, otypes=[object])(softmax_symbolic(a, dim, True))
 
 
 def softmax_symbolic(a, dim, explicit_functions):

@@ -43,7 +43,7 @@ def matmul():
 def add():
     A_, b_ = Operand("A", ("n", "m")), Operand("b", ("m",))
     G_ = Operand("G", ("n", "m"), role="upstream")
-    A, b, G = A_.symbol, b_.symbol, G_.symbol
+    A, G = A_.symbol, G_.symbol
     n = A.shape[0]
     return Derivation(
         "add", kind="op", topic="linalg", title="addition, with b broadcast over the rows",
@@ -62,7 +62,7 @@ def add():
 def linear():
     X_, W_, b_ = Operand("X", ("n", "d")), Operand("W", ("o", "d")), Operand("b", ("o",))
     G_ = Operand("G", ("n", "o"), role="upstream")
-    X, W, b, G = X_.symbol, W_.symbol, b_.symbol, G_.symbol
+    X, W, G = X_.symbol, W_.symbol, G_.symbol
     n = X.shape[0]
     return Derivation(
         "linear", kind="quantity", topic="linalg",

@@ -24,7 +24,15 @@ import time
 import numpy as np
 import sympy as sp
 
-from .core import Derivation, DerivationError, Grad, Operand, Proof, symbolic_array, zero_method
+from .core import (
+    Derivation,
+    DerivationError,
+    Grad,
+    Operand,
+    Proof,
+    symbolic_array,
+    zero_method,
+)
 from .evaluate import DimSum, Env, Softmax, evaluate, sigmoid, softmax_entry
 
 HIDDEN = ("relu", "tanh", "sigmoid")
@@ -182,7 +190,7 @@ class MLPChain(Derivation):
 
         grads, composed = self._steps(hidden, output, loss, reduction)
         self.composed_dZ2 = composed
-        c, ct, cl = _scale(loss, reduction)
+        _, ct, cl = _scale(loss, reduction)
         loss_text = {"mse": f"L = {ct} Σ (Ŷ − Y)⊙(Ŷ − Y)",
                      "bce": f"L = −{ct} Σ [Y ⊙ log Ŷ + (𝟏 − Y) ⊙ log(𝟏 − Ŷ)]",
                      "cross_entropy": f"L = −{ct} Σ Y ⊙ log Ŷ"}[loss]
@@ -426,7 +434,7 @@ class MLPChain(Derivation):
         lines = [f"{self.name} — {self.title}",
                  "  forward (a batch of n samples as rows; W is out×in, as PyTorch):"]
         lines += [f"    {text}" for _, _, text in self.aux if not text.startswith("M₁")]
-        c, ct, _ = _scale(self.loss_name, self.reduction)
+        _, ct, _ = _scale(self.loss_name, self.reduction)
         lines.append("    " + {"mse": f"L = {ct} Σ (Ŷ − Y)⊙(Ŷ − Y)",
                                "bce": f"L = −{ct} Σ [Y ⊙ log Ŷ + (𝟏 − Y) ⊙ log(𝟏 − Ŷ)]",
                                "cross_entropy": f"L = −{ct} Σ Y ⊙ log Ŷ   (rows of Y sum to 1)"}
@@ -483,6 +491,16 @@ class MLPChain(Derivation):
 def chain(hidden="relu", output="identity", loss="mse", reduction="mean"):
     """The MLP chain for one configuration (names are checked; refused pairs say why)."""
     return MLPChain(*check_combination(hidden, output, loss, reduction))
+
+
+def by_name(name):
+    """The chain called mlp_<hidden>_<output>_<loss>_<reduction>, or None."""
+    for hidden in HIDDEN:
+        for output, loss in COMBINATIONS:
+            for reduction in REDUCTIONS:
+                if name == f"mlp_{hidden}_{output}_{loss}_{reduction}":
+                    return MLPChain(hidden, output, loss, reduction)
+    return None
 
 
 def all_chains():

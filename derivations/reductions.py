@@ -89,7 +89,6 @@ def mean():
 
 
 def _extremum(kind):
-    pick = max if kind == "max" else min
     sign = -1 if kind == "max" else 1  # the other entries sit below (max) or above (min)
 
     def full_piece(position):

@@ -32,10 +32,20 @@ def names():
 
 
 def get(name):
-    """The derivation called `name` (an op name like 'matmul', or 'mse', 'mlp_relu_identity_mse_mean')."""
-    for d in all_derivations():
-        if d.name == name:
-            return d
+    """The derivation called `name` (an op name like 'matmul', or 'mse', 'mlp_relu_identity_mse_mean').
+
+    Builds one topic at a time and stops at the first match (the 30 chains only when asked for).
+    """
+    if isinstance(name, str) and name.startswith("mlp_"):
+        chain = mlp.by_name(name)
+        if chain is not None:
+            return chain
+    for topic in TOPICS:
+        if topic == "mlp":
+            continue
+        for d in _MODULES[topic].derivations():
+            if d.name == name:
+                return d
     raise DerivationError(f"no derivation named {name!r}; valid: {', '.join(names())}")
 
 

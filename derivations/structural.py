@@ -16,8 +16,17 @@ import numpy as np
 import sympy as sp
 
 from .core import Case, Derivation, Grad, Operand
-from .evaluate import (InversePermuted, Joined, Layer, Piece, Reshaped, ScatterAdd, SummedTo,
-                       ZeroedAt, Picked)
+from .evaluate import (
+    InversePermuted,
+    Joined,
+    Layer,
+    Picked,
+    Piece,
+    Reshaped,
+    ScatterAdd,
+    SummedTo,
+    ZeroedAt,
+)
 
 
 def _operand(name, role="input", text="any"):
@@ -154,7 +163,6 @@ def cat():
 
 def stack():
     B_ = _operand("B")
-    B = B_.symbol
     return _structural(
         "stack", "stack along a new dim (shown for two inputs)",
         ("out = [A, B] stacked along a new dim", r"\mathrm{out} = \operatorname{stack}(A, B)"),

@@ -24,7 +24,7 @@ A program generator applies a spec to an existing value ``x`` of shape s by draw
 
 import dataclasses
 import math
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -77,7 +77,7 @@ class OpSpec:
     gradcheck_domains: tuple
     spaced: bool = False
     variadic: bool = False
-    case_shapes: Optional[st.SearchStrategy] = None
+    case_shapes: st.SearchStrategy | None = None
     tolerances: dict = dataclasses.field(default_factory=lambda: dict(DEFAULT_TOLERANCES))
     forward_scale: Callable = _default_forward_scale
     grad_scales: Callable = _default_grad_scales

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 
 import derivations
 import tinygrad_edu as tg
-from derivations.core import Env  # noqa: F401  (documents where exact evaluation lives)
 from derivations.evaluate import evaluate
 from tinygrad_edu.ops import NON_DIFFERENTIABLE, PRIMITIVES
 
@@ -117,12 +116,16 @@ ENGINE = {
     "stack": lambda T, p: tg.stack([T["A"], T["B"]], dim=p["dim"]),
     "split": lambda T, p: T["A"].split(list(p["sizes"]), dim=p["dim"]),
 }
+def _bind_loss(loss, reduce):
+    return lambda T, p: loss(T, p, reduce)
+
+
 for _reduction, _reduce in (("mean", lambda t: t.mean()), ("sum", lambda t: t.sum())):
     _suffix = "" if _reduction == "mean" else "_sum"
     for _base, _loss in (("mse", _mse), ("bce", _bce), ("bce_with_logits", _bce_with_logits),
                          ("cross_entropy", _cross_entropy),
                          ("softmax_cross_entropy", _softmax_cross_entropy)):
-        ENGINE[_base + _suffix] = (lambda f, r: lambda T, p: f(T, p, r))(_loss, _reduce)
+        ENGINE[_base + _suffix] = _bind_loss(_loss, _reduce)
 
 
 def _mlp_engine(chain):
@@ -221,7 +224,7 @@ def test_a_learners_function_matches_the_engine():
     """derive() on a new formula: the engine computes it from the same SymPy expression."""
     d = derivations.elementwise.derive("softsign_like", "x / (1 + x**2) + exp(-x) * sin(x)")
     rng = np.random.default_rng(7)
-    arrays, params = d.sample(rng)
+    arrays, _ = d.sample(rng)
     a = tg.tensor(arrays["A"], requires_grad=True)
     as_engine = sp.lambdify(d.variable, d.expression, modules=[{
         "exp": lambda t: t.exp(), "sin": lambda t: t.sin()}])

@@ -36,6 +36,35 @@ def _bind_tensor_class(cls):
 
 
 # --------------------------------------------------------------------------------------------
+# NumPy's floating-point warnings (log(0), overflow, 0/0) are silenced around every op, since
+# PyTorch is silent there.  np.errstate costs about 1 µs a use, more than a small op itself;
+# on NumPy 2 the same error state is set through its context variable directly (~0.1 µs).
+# Elsewhere the fallback below does the same through np.errstate.
+# --------------------------------------------------------------------------------------------
+
+class _ErrstateFallback:
+    """The interface of a context variable (set → token, reset(token)), via np.errstate."""
+
+    def set(self, _ignored):
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def reset(self, state):
+        state.__exit__(None, None, None)
+
+
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _numpy_errors
+    from numpy._core.umath import _make_extobj
+
+    _IGNORE_ALL = _make_extobj(all="ignore")
+except (ImportError, AttributeError):  # NumPy 1.x
+    _numpy_errors = _ErrstateFallback()
+    _IGNORE_ALL = None
+
+
+# --------------------------------------------------------------------------------------------
 # Grad mode: thread-local, as in PyTorch (one thread's no_grad never leaks into another's).
 # --------------------------------------------------------------------------------------------
 
@@ -159,7 +188,12 @@ class Node:
     cast without keeping the input's data alive.
     """
 
-    def __init__(self, op, inputs, input_meta, needs_input_grad, out_shape, out_dtype):
+    __slots__ = ("op", "inputs", "input_meta", "needs_input_grad", "out_shape", "out_dtype",
+                 "_saved", "_saved_versions", "_retained", "_hooks", "__dict__")
+    # __dict__ stays: an op keeps its own facts on ctx too (ctx.dim = …), as in PyTorch.
+
+    def __init__(self, op, inputs, input_meta, needs_input_grad, out_shape=None,
+                 out_dtype=None):
         self.op = op
         self.inputs = inputs
         self.input_meta = input_meta
@@ -264,29 +298,48 @@ class Op:
 
     @classmethod
     def apply(cls, *inputs, **params):
+        """Run forward on the inputs' arrays; record a Node if any input needs a gradient."""
         arrays = []
         needs = []
+        targets = []  # where each input's gradient goes (see Node)
+        meta = []     # (shape, dtype) of each input that needs a gradient
+        recording = False
         for x in inputs:
             if isinstance(x, Tensor):
-                if x._view_base is not None and _grad_mode.enabled:
-                    x._check_view_current()  # a stale view would give a wrong gradient
-                arrays.append(x._data)
-                needs.append(x.requires_grad)
+                data = x._data
+                arrays.append(data)
+                if x._requires_grad:
+                    recording = True
+                    needs.append(True)
+                    targets.append(x if x.grad_fn is None else x.grad_fn)
+                    meta.append((data.shape, data.dtype))
+                    continue
             else:
                 arrays.append(x)
-                needs.append(False)
-        record = _grad_mode.enabled and cls.differentiable and any(needs)
-        if not record:
-            with np.errstate(all="ignore"):
+            needs.append(False)
+            targets.append(None)
+            meta.append(None)
+        if not (recording and _grad_mode.enabled and cls.differentiable):
+            token = _numpy_errors.set(_IGNORE_ALL)
+            try:
                 out = cls.forward(_NO_RECORD_CTX, *arrays, **params)
+            finally:
+                _numpy_errors.reset(token)
             return Tensor._wrap(out)
-        ctx = Node(cls, None, None, tuple(needs), None, None)
-        with np.errstate(all="ignore"):
-            out = cls.forward(ctx, *arrays, **params)
-        result = Tensor._wrap(out, requires_grad=True, grad_fn=ctx)
-        _attach(ctx, inputs, needs, result)
-        if ctx._saved:
-            ctx._saved_versions = _versions_of_saved(ctx._saved, inputs, arrays, result)
+        for x in inputs:
+            if isinstance(x, Tensor) and x._view_base is not None:
+                x._check_view_current()  # a stale view would give a wrong gradient
+        node = Node(cls, tuple(targets), tuple(meta), tuple(needs))
+        token = _numpy_errors.set(_IGNORE_ALL)
+        try:
+            out = cls.forward(node, *arrays, **params)
+        finally:
+            _numpy_errors.reset(token)
+        result = Tensor._wrap(out, True, node)
+        node.out_shape = out.shape
+        node.out_dtype = out.dtype
+        if node._saved:
+            node._saved_versions = _versions_of_saved(node._saved, inputs, arrays, result)
         return result
 
 
@@ -303,19 +356,20 @@ _NO_RECORD_CTX = _NoRecordCtx()
 
 
 def _attach(node, inputs, needs, result):
-    """Fill in where each input's gradient goes, and the shapes the backward pass checks."""
+    """Fill in where each input's gradient goes, and the shapes the backward pass checks
+    (for Function.apply, whose inputs are known only after its forward ran)."""
     targets = []
     meta = []
     for x, need in zip(inputs, needs):
         if need:
             targets.append(x.grad_fn if x.grad_fn is not None else x)
-            meta.append((x.shape, x._data.dtype))
+            meta.append((x._data.shape, x._data.dtype))
         else:
             targets.append(None)
             meta.append(None)
     node.inputs = tuple(targets)
     node.input_meta = tuple(meta)
-    node.out_shape = result.shape
+    node.out_shape = result._data.shape
     node.out_dtype = result._data.dtype
 
 
@@ -396,23 +450,24 @@ def _run_backward(roots, retain_graph, capture=None):
     ``.grad`` (Tensor.backward), or a dict {Node or leaf Tensor: None} whose values are filled
     with the gradients instead, touching no ``.grad`` (autograd.grad).
     """
-    grads = {}  # Node -> gradient w.r.t. its output, summed over every consumer
+    # Node or leaf Tensor -> the gradient w.r.t. its output, summed over every consumer.
+    # A Node's entry is complete when its turn comes (topological order); the leaves' entries
+    # are complete at the end, and each leaf's .grad is updated once.
+    grads = {}
     order_roots = []
     for tensor, g in roots:
-        if tensor.grad_fn is None:  # a leaf used directly as a root
-            _deliver_to_leaf(tensor, g, capture)
-            continue
-        node = tensor.grad_fn
-        grads[node] = g if node not in grads else grads[node] + g
-        order_roots.append(node)
-    if not order_roots:
-        return
+        key = tensor if tensor.grad_fn is None else tensor.grad_fn
+        grads[key] = g if key not in grads else grads[key] + g
+        if tensor.grad_fn is not None:
+            order_roots.append(tensor.grad_fn)
     if len(order_roots) == 1:
         order = _topological_order(order_roots[0])
-    else:  # several roots: one order over all of them, through a virtual root
-        virtual = Node(None, tuple(order_roots), (), (), (), None)
-        order = _topological_order(virtual)[1:]
-    with np.errstate(all="ignore"):
+    elif order_roots:  # several roots: one order over all of them, through a virtual root
+        order = _topological_order(Node(None, tuple(order_roots), (), ()))[1:]
+    else:
+        order = []
+    token = _numpy_errors.set(_IGNORE_ALL)
+    try:
         for node in order:
             grad_out = grads.pop(node, None)
             if grad_out is None:  # no gradient reached this node (e.g. only via a no-grad path)
@@ -442,12 +497,13 @@ def _run_backward(roots, retain_graph, capture=None):
                     g = g.astype(dtype)
                 if _anomaly_mode.enabled:
                     _check_anomaly_output(node, index, g)
-                if isinstance(target, Node):
-                    grads[target] = g if target not in grads else grads[target] + g
-                else:
-                    _deliver_to_leaf(target, g, capture)
+                grads[target] = g if target not in grads else grads[target] + g
             if not retain_graph:
                 node._release()
+        for leaf, g in grads.items():  # only the leaves' totals are left
+            _deliver_to_leaf(leaf, g, capture)
+    finally:
+        _numpy_errors.reset(token)
 
 
 def _deliver_to_leaf(leaf, g, capture):

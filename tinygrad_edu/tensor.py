@@ -185,6 +185,9 @@ class _MaxMin(tuple):
 # Tensor
 # --------------------------------------------------------------------------------------------
 
+_new_tensor = object.__new__
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
@@ -222,8 +225,13 @@ class Tensor:
     @classmethod
     def _wrap(cls, arr, requires_grad=False, grad_fn=None):
         """A Tensor over `arr` (no copy); the engine's internal constructor."""
-        t = object.__new__(Tensor)
-        t._init(arr, requires_grad, grad_fn)
+        t = _new_tensor(Tensor)
+        t._data = arr  # the same fields as _init, set inline: this runs once per op
+        t._requires_grad = requires_grad
+        t._grad = None
+        t.grad_fn = grad_fn
+        t._version = [0]
+        t._retains_grad = False
         return t
 
     def _alias(self):
@@ -1218,14 +1226,21 @@ def _prepare(operands, opname, float_result=False):
 
 
 def _binary(op, a, b, opname, float_result=False):
+    # The common cases first, with nothing to convert or check: two float tensors of one dtype
+    # and shape, or a float tensor and a Python number (NumPy keeps the tensor's dtype then).
+    if isinstance(a, Tensor) and a._data.dtype.kind == "f":
+        if isinstance(b, Tensor):
+            if b._data.dtype == a._data.dtype and b._data.shape == a._data.shape:
+                return op.apply(a, b)
+        elif type(b) is float or type(b) is int:
+            return op.apply(a, b)
+    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) \
+            and b._data.dtype.kind == "f":
+        return op.apply(a, b)
     if op is ops.Sub and (_is_bool_operand(a) or _is_bool_operand(b)):  # as PyTorch
         raise RuntimeError("subtraction, the `-` operator, with a bool tensor or bool is not "
                            "supported; use the `^` operator or logical_xor() for masks, or "
                            "convert with .float() / .long() first")
-    if (type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype
-            and a._data.shape == b._data.shape and (not float_result
-                                                    or a._data.dtype.kind == "f")):
-        return op.apply(a, b)  # the common case: nothing to convert or check
     a, b = _prepare((a, b), opname, float_result)
     return op.apply(a, b)
 
@@ -1280,6 +1295,10 @@ def _power(base, exponent):
 
 def matmul(a, b, opname="matmul"):
     """a @ b as torch.matmul, with errors that name both shapes and the inner dimensions."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        x, y = a._data, b._data
+        if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.dtype == y.dtype:
+            return ops.MatMul.apply(a, b)  # two matrices that fit: nothing more to check
     a = _as_operand(a, opname)
     b = _as_operand(b, opname)
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
