@@ -12,6 +12,7 @@
 """
 
 import argparse
+import os
 import sys
 import time
 
@@ -133,6 +134,9 @@ def main(argv=None):
     except DerivationError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # piped into `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

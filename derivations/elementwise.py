@@ -159,7 +159,8 @@ def pow_():
         ("∂L/∂A = p G ⊙ A^∘(p−1)",
          r"\frac{\partial L}{\partial A} = p\, G \odot A^{\circ (p-1)}"),
         grad_closed=p * sp.HadamardProduct(G, sp.HadamardPower(A, p - 1)),
-        notes=["p = 0 gives 0, as PyTorch"],
+        notes=["proved for symbolic p on A > 0, and for p = 3 and p = −2; with p = 0 the rule "
+               "is 0 away from A = 0 (at A = 0 it reads 0·∞; PyTorch and the engine give 0)"],
         cases=[Case("2×3, symbolic p, A > 0", params={"p": sp.Symbol("p")},
                     dims={"n": 2, "m": 3}),
                Case("2×3, p = 3", params={"p": 3}, dims={"n": 2, "m": 3}),

@@ -96,7 +96,7 @@ def _numeric_scalar_function(function):
 
 
 class ShapeMismatch(ValueError):
-    pass
+    """Two operands disagree on the size of a dimension symbol (k in A: n×k, B: k×m)."""
 
 
 class Env:

@@ -166,7 +166,11 @@ def _paren_latex(text):
 
 
 class MLPChain(Derivation):
-    """∂L/∂Ŷ, ∂L/∂Z₂, ∂L/∂W₂, ∂L/∂b₂, ∂L/∂H₁, ∂L/∂Z₁, ∂L/∂W₁, ∂L/∂b₁ for one configuration."""
+    """∂L/∂Ŷ, ∂L/∂Z₂, ∂L/∂W₂, ∂L/∂b₂, ∂L/∂H₁, ∂L/∂Z₁, ∂L/∂W₁, ∂L/∂b₁ for one configuration.
+
+    ``numpy(X=…, W1=…, b1=…, W2=…, b2=…, Y=…)`` returns them under the keys Yhat, Z2, W2, b2,
+    H1, Z1, W1, b1 (each in its PyTorch shape: b₁ as h entries).
+    """
 
     def __init__(self, hidden, output, loss, reduction):
         self.hidden, self.output, self.loss_name, self.reduction = hidden, output, loss, reduction

@@ -183,20 +183,18 @@ class Node:
     """One recorded op application: the ``grad_fn`` of its output and the ``ctx`` of its op.
 
     inputs[i] is where the gradient of input i goes: the input's own Node (an intermediate),
-    the input Tensor itself (a leaf that requires grad), or None (no gradient wanted).
-    input_meta[i] is (shape, dtype) of input i, so the backward pass can undo broadcasting and
-    cast without keeping the input's data alive.
+    the input Tensor itself (a leaf that requires grad), or None (no gradient wanted).  The
+    shape and dtype the gradient must have are that Node's out_shape / out_dtype or the leaf's
+    own, so no input's data is kept alive for them.
     """
 
-    __slots__ = ("op", "inputs", "input_meta", "needs_input_grad", "out_shape", "out_dtype",
+    __slots__ = ("op", "inputs", "needs_input_grad", "out_shape", "out_dtype",
                  "_saved", "_saved_versions", "_retained", "_hooks", "__dict__")
     # __dict__ stays: an op keeps its own facts on ctx too (ctx.dim = …), as in PyTorch.
 
-    def __init__(self, op, inputs, input_meta, needs_input_grad, out_shape=None,
-                 out_dtype=None):
+    def __init__(self, op, inputs, needs_input_grad, out_shape=None, out_dtype=None):
         self.op = op
         self.inputs = inputs
-        self.input_meta = input_meta
         self.needs_input_grad = needs_input_grad
         self.out_shape = out_shape
         self.out_dtype = out_dtype
@@ -299,37 +297,34 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run forward on the inputs' arrays; record a Node if any input needs a gradient."""
+        grad_mode = _grad_mode.enabled and cls.differentiable
         arrays = []
         needs = []
         targets = []  # where each input's gradient goes (see Node)
-        meta = []     # (shape, dtype) of each input that needs a gradient
         recording = False
         for x in inputs:
             if isinstance(x, Tensor):
                 data = x._data
                 arrays.append(data)
-                if x._requires_grad:
+                if grad_mode and x._view_base is not None:
+                    x._check_view_current()  # a stale view would give a wrong gradient
+                if grad_mode and x._requires_grad:
                     recording = True
                     needs.append(True)
                     targets.append(x if x.grad_fn is None else x.grad_fn)
-                    meta.append((data.shape, data.dtype))
                     continue
             else:
                 arrays.append(x)
             needs.append(False)
             targets.append(None)
-            meta.append(None)
-        if not (recording and _grad_mode.enabled and cls.differentiable):
+        if not recording:
             token = _numpy_errors.set(_IGNORE_ALL)
             try:
                 out = cls.forward(_NO_RECORD_CTX, *arrays, **params)
             finally:
                 _numpy_errors.reset(token)
             return Tensor._wrap(out)
-        for x in inputs:
-            if isinstance(x, Tensor) and x._view_base is not None:
-                x._check_view_current()  # a stale view would give a wrong gradient
-        node = Node(cls, tuple(targets), tuple(meta), tuple(needs))
+        node = Node(cls, tuple(targets), tuple(needs))
         token = _numpy_errors.set(_IGNORE_ALL)
         try:
             out = cls.forward(node, *arrays, **params)
@@ -358,17 +353,8 @@ _NO_RECORD_CTX = _NoRecordCtx()
 def _attach(node, inputs, needs, result):
     """Fill in where each input's gradient goes, and the shapes the backward pass checks
     (for Function.apply, whose inputs are known only after its forward ran)."""
-    targets = []
-    meta = []
-    for x, need in zip(inputs, needs):
-        if need:
-            targets.append(x.grad_fn if x.grad_fn is not None else x)
-            meta.append((x._data.shape, x._data.dtype))
-        else:
-            targets.append(None)
-            meta.append(None)
-    node.inputs = tuple(targets)
-    node.input_meta = tuple(meta)
+    node.inputs = tuple((x.grad_fn if x.grad_fn is not None else x) if need else None
+                        for x, need in zip(inputs, needs))
     node.out_shape = result._data.shape
     node.out_dtype = result._data.dtype
 
@@ -376,15 +362,17 @@ def _attach(node, inputs, needs, result):
 def _versions_of_saved(saved, inputs, arrays, result):
     """Version stamps of the saved arrays that are some Tensor's storage (input or output)."""
     stamps = []
+    out = result._data
     for value in saved:
-        if value is result._data:
-            stamps.append((result._version, result._version[0]))
-            continue
-        for x, a in zip(inputs, arrays):
-            if value is a and isinstance(x, Tensor):
-                stamps.append((x._version, x._version[0]))
-                break
-    return tuple(stamps)
+        if value is out:
+            stamps.append((result._version, 0))
+        elif value is not None:
+            for x, a in zip(inputs, arrays):
+                if value is a:
+                    if isinstance(x, Tensor):
+                        stamps.append((x._version, x._version[0]))
+                    break
+    return stamps
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,7 +451,7 @@ def _run_backward(roots, retain_graph, capture=None):
     if len(order_roots) == 1:
         order = _topological_order(order_roots[0])
     elif order_roots:  # several roots: one order over all of them, through a virtual root
-        order = _topological_order(Node(None, tuple(order_roots), (), ()))[1:]
+        order = _topological_order(Node(None, tuple(order_roots), ()))[1:]
     else:
         order = []
     token = _numpy_errors.set(_IGNORE_ALL)
@@ -491,8 +479,12 @@ def _run_backward(roots, retain_graph, capture=None):
             for index, (target, g) in enumerate(zip(node.inputs, input_grads)):
                 if target is None or g is None:
                     continue
-                shape, dtype = node.input_meta[index]
-                g = _unbroadcast(g, shape, node, index)
+                if isinstance(target, Node):
+                    shape, dtype = target.out_shape, target.out_dtype
+                else:
+                    shape, dtype = target._data.shape, target._data.dtype
+                if g.shape != shape:
+                    g = _unbroadcast(g, shape, node, index)
                 if g.dtype != dtype:
                     g = g.astype(dtype)
                 if _anomaly_mode.enabled:
@@ -692,7 +684,7 @@ class Function:
     def apply(cls, *args, **kwargs):
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         record = _grad_mode.enabled and any(needs)
-        ctx = FunctionCtx(_FunctionOp(cls), None, None, needs, None, None)
+        ctx = FunctionCtx(_FunctionOp(cls), None, needs)
         with no_grad():
             out = cls.forward(ctx, *args, **kwargs)
         if not isinstance(out, Tensor):
