@@ -1230,8 +1230,12 @@ def _binary(op, a, b, opname, float_result=False):
     # and shape, or a float tensor and a Python number (NumPy keeps the tensor's dtype then).
     if isinstance(a, Tensor) and a._data.dtype.kind == "f":
         if isinstance(b, Tensor):
-            if b._data.dtype == a._data.dtype and b._data.shape == a._data.shape:
-                return op.apply(a, b)
+            if b._data.dtype == a._data.dtype:
+                try:
+                    return op.apply(a, b)
+                except ValueError:  # NumPy could not broadcast: say so with both shapes
+                    broadcast_shapes(opname, a._data.shape, b._data.shape)
+                    raise
         elif type(b) is float or type(b) is int:
             return op.apply(a, b)
     elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) \

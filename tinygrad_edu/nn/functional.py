@@ -156,7 +156,7 @@ def _check_linear(input, weight, bias, who):
             f"{in_features} (input shape {tuple(input.shape)}, weight shape "
             f"{tuple(weight.shape)}): each sample must have in_features values")
     for role, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.dtype != input.dtype:
+        if t is not None and t._data.dtype != input._data.dtype:
             raise RuntimeError(
                 f"{who}: the input is {input.dtype.name} but the {role} is {t.dtype.name}; "
                 f"use the same dtype for both (e.g. x.float(), or model.double())")
