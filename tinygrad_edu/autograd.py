@@ -18,6 +18,7 @@ backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays,
 ``_bind_tensor_class`` below, called once by tensor.py.
 """
 
+import functools
 import threading
 
 import numpy as np
@@ -80,42 +81,8 @@ def is_grad_enabled():
     return _grad_mode.enabled
 
 
-class set_grad_enabled:
-    """Switch recording on or off; works as a call, a context manager and a decorator."""
-
-    def __init__(self, mode):
-        self.prev = _grad_mode.enabled
-        self.mode = bool(mode)
-        _grad_mode.enabled = self.mode
-
-    def __enter__(self):
-        _grad_mode.enabled = self.mode  # set again: the object may be entered later than built
-        return self
-
-    def __exit__(self, *exc):
-        _grad_mode.enabled = self.prev
-        return False
-
-    def __call__(self, fn):
-        mode = self.mode
-        _grad_mode.enabled = self.prev  # used as a decorator: building it changed nothing
-
-        def wrapper(*args, **kwargs):
-            prev = _grad_mode.enabled
-            _grad_mode.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_mode.enabled = prev
-
-        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
-        wrapper.__doc__ = getattr(fn, "__doc__", None)
-        wrapper.__wrapped__ = fn
-        return wrapper
-
-
 class _GradModeContext:
-    """Base of no_grad / enable_grad: context manager and decorator."""
+    """Base of no_grad / enable_grad / set_grad_enabled: a context manager and a decorator."""
 
     mode = True
 
@@ -131,6 +98,7 @@ class _GradModeContext:
     def __call__(self, fn):
         mode = self.mode
 
+        @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             prev = _grad_mode.enabled
             _grad_mode.enabled = mode
@@ -139,10 +107,25 @@ class _GradModeContext:
             finally:
                 _grad_mode.enabled = prev
 
-        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
-        wrapper.__doc__ = getattr(fn, "__doc__", None)
-        wrapper.__wrapped__ = fn
         return wrapper
+
+
+class set_grad_enabled(_GradModeContext):
+    """Switch recording on or off: as a call (takes effect at once, as in PyTorch), a context
+    manager, or a decorator."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self.prev = _grad_mode.enabled
+        _grad_mode.enabled = self.mode
+
+    def __enter__(self):  # the mode before the call is the one to restore on exit
+        _grad_mode.enabled = self.mode
+        return self
+
+    def __call__(self, fn):
+        _grad_mode.enabled = self.prev  # used as a decorator: building it changed nothing
+        return super().__call__(fn)
 
 
 class no_grad(_GradModeContext):
@@ -597,10 +580,10 @@ class detect_anomaly:
         return False
 
     def __call__(self, fn):
+        @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with detect_anomaly():
                 return fn(*args, **kwargs)
-        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
         return wrapper
 
 

@@ -77,6 +77,26 @@ def check_device(value):
         device(value)
 
 
+def parse_to_arguments(args, kwargs, who):
+    """The (dtype or None, copy) asked for by to(dtype), to('cpu'), to(tensor), to('cpu', dtype)
+    or their keywords; any device but the CPU is a clear error."""
+    kwargs = dict(kwargs)
+    target = kwargs.pop("dtype", None)
+    check_device(kwargs.pop("device", None))
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"{who} got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            target = a.dtype
+        elif isinstance(a, (str, device)):
+            check_device(a)
+        elif a is not None:
+            target = a
+    return (None if target is None else _dt.to_dtype(target, who)), copy
+
+
 # --------------------------------------------------------------------------------------------
 # Turning user data into arrays
 # --------------------------------------------------------------------------------------------
@@ -482,22 +502,10 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """to(dtype), to('cpu'), to(other), to('cpu', dtype); copy=False by default."""
-        target = kwargs.pop("dtype", None)
-        check_device(kwargs.pop("device", None))
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, (str, device)):
-                check_device(a)
-            elif a is not None:
-                target = _dt.to_dtype(a, "to()")
-        if target is None or _dt.to_dtype(target) == self.dtype:
+        target, copy = parse_to_arguments(args, kwargs, "to()")
+        if target is None or target == self.dtype:
             return self.clone() if copy else self
-        return self._cast(_dt.to_dtype(target))
+        return self._cast(target)
 
     def _cast(self, dtype):
         if self._data.dtype == dtype.np_dtype:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import no_grad
-from ..tensor import Tensor, device as _device
+from ..tensor import Tensor, parse_to_arguments
 
 __all__ = ["Module", "Parameter"]
 
@@ -327,23 +327,9 @@ class Module:
     def to(self, *args, **kwargs):
         """to('cpu'), to(dtype), to(tensor), to('cpu', dtype): floating parameters and
         buffers are converted in place (the same Parameter objects); returns self."""
-        target = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"Module.to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, (str, _device)):
-                device = a
-            elif a is not None:
-                target = a
-        if device is not None:
-            _device(device)  # only the CPU exists: anything else is a clear error
+        target, _ = parse_to_arguments(args, kwargs, "Module.to()")
         if target is None:
             return self
-        target = _dt.to_dtype(target, "Module.to()")
         if not target.is_floating_point:
             raise TypeError(
                 f"nn.Module.to only accepts floating point dtypes, but got desired dtype="
