@@ -1,0 +1,479 @@
+"""Pictures of the engine at work: the computation graph, a traced backward pass, loss curves.
+
+    to_dot(t, model=None)              Graphviz DOT text of the graph that produced t
+    draw_graph(t, path=None, model=None)  the same graph drawn with matplotlib (a Figure)
+    trace_backward(loss, model=None, file=None)
+                                       loss.backward(), printing each node's step and its rule
+    plot_losses(losses, path, ...)     one or several loss curves saved as a PNG
+
+Imported explicitly (``import tinygrad_edu.viz``), never by ``import tinygrad_edu``;
+matplotlib is imported only inside the functions that draw, and drawing uses matplotlib's Agg
+canvas directly (no pyplot, no window, nothing shown).
+
+A graph is read from ``tensor.grad_fn``: each Node's ``inputs`` are Nodes (intermediates),
+leaf Tensors (where a ``.grad`` will land) or None (an input that needs no gradient, left out).
+Node ids and intermediate names follow the walk order, never ``id()``, so the text is the
+same on every run.
+"""
+
+import re
+import sys
+
+from . import ops
+from .autograd import Node, _topological_order
+from .tensor import Tensor
+
+__all__ = ["to_dot", "draw_graph", "trace_backward", "plot_losses"]
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the graph
+# --------------------------------------------------------------------------------------------
+
+def _shape_text(shape):
+    """(200, 10) → '(200×10)', (10,) → '(10)', () → '(scalar)'."""
+    shape = tuple(shape)
+    return "(" + ("×".join(str(s) for s in shape) if shape else "scalar") + ")"
+
+
+def _op_name(node):
+    """The short op name: 'mul', 'matmul', … (a custom Function: its class name)."""
+    op = node.op
+    name = getattr(op, "name", None)
+    if isinstance(name, str):
+        return name
+    fn = getattr(op, "fn", None)  # a public autograd.Function, wrapped by _FunctionOp
+    return fn.__name__ if fn is not None else node.name()
+
+
+def _parameter_names(model):
+    """{id(parameter): dotted name} from model.named_parameters(), or {} without a model."""
+    if model is None:
+        return {}
+    if not hasattr(model, "named_parameters"):
+        raise TypeError(f"viz: model must be an nn.Module (something with named_parameters()), "
+                        f"got {type(model).__name__}")
+    return {id(p): name for name, p in model.named_parameters()}
+
+
+def _check_tensor(tensor, who):
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{who}: expected a Tensor, got {type(tensor).__name__}")
+
+
+class _Graph:
+    """The graph behind a tensor, walked breadth-first from it.
+
+    items[i] is a Node or a leaf Tensor; i is its id in the DOT text (n0 is the tensor itself).
+    edges are (input index, consumer index) pairs, in the direction data flows forward.
+    """
+
+    def __init__(self, tensor, model=None):
+        self.param_names = _parameter_names(model)
+        root = tensor.grad_fn if tensor.grad_fn is not None else tensor
+        self.items = [root]
+        self.index = {id(root): 0}
+        self.edges = []
+        position = 0
+        while position < len(self.items):
+            item = self.items[position]
+            if isinstance(item, Node):
+                for target in item.inputs:
+                    if target is None:
+                        continue  # an input that needs no gradient is not part of the graph
+                    if id(target) not in self.index:
+                        self.index[id(target)] = len(self.items)
+                        self.items.append(target)
+                    self.edges.append((self.index[id(target)], position))
+            position += 1
+
+    def leaf_name(self, leaf):
+        return self.param_names.get(id(leaf))
+
+    def label_lines(self, item):
+        """The lines of a node's label: op and output shape; a leaf's name, shape, grad."""
+        if isinstance(item, Node):
+            return [_op_name(item), _shape_text(item.out_shape)]
+        lines = [self.leaf_name(item) or "leaf", _shape_text(item.shape)]
+        if item.grad is not None:
+            lines.append("grad " + _shape_text(item.grad.shape))
+        return lines
+
+    def layers(self):
+        """Longest-path layering from the output: layer(output) = 0, and every input sits one
+        layer below its lowest consumer, so all arrows point up."""
+        layer = [0] * len(self.items)
+        root = self.items[0]
+        if isinstance(root, Node):
+            for node in _topological_order(root):  # consumers come before their inputs
+                here = layer[self.index[id(node)]]
+                for target in node.inputs:
+                    if target is not None:
+                        i = self.index[id(target)]
+                        layer[i] = max(layer[i], here + 1)
+        return layer
+
+
+def to_dot(tensor, model=None):
+    """Graphviz DOT text of the computation graph that produced `tensor`.
+
+    One box per op (its name and output shape) and one ellipse per leaf (its parameter name
+    when `model` is given, else 'leaf', its shape, and after backward the shape of its .grad);
+    arrows go from inputs to the op that used them.  Render with ``dot -Tpng``.
+    """
+    _check_tensor(tensor, "to_dot")
+    graph = _Graph(tensor, model)
+    lines = ["digraph {", "  rankdir=BT;", '  node [fontname="Helvetica"];']
+    for i, item in enumerate(graph.items):
+        label = "\\n".join(graph.label_lines(item)).replace('"', '\\"')
+        shape = "box" if isinstance(item, Node) else "ellipse"
+        lines.append(f'  n{i} [label="{label}", shape={shape}];')
+    for source, target in graph.edges:
+        lines.append(f"  n{source} -> n{target};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing with matplotlib
+# --------------------------------------------------------------------------------------------
+
+_BOX_WIDTH, _BOX_HEIGHT = 0.84, 0.5  # in layout units: one column or layer = 1 unit
+
+
+def _new_figure(width, height):
+    """A matplotlib Figure on the Agg canvas: no pyplot state, no window."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height))
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def draw_graph(tensor, path=None, model=None):
+    """Draw the graph of to_dot with matplotlib: boxes for ops, rounded boxes for leaves,
+    arrows from inputs up to the op using them, the output at the top (longest-path layers).
+
+    Saves a PNG to `path` when given; returns the matplotlib Figure.
+    """
+    _check_tensor(tensor, "draw_graph")
+    from matplotlib.patches import FancyBboxPatch
+
+    graph = _Graph(tensor, model)
+    layer = graph.layers()
+    n_layers = max(layer) + 1
+    rows = [[i for i in range(len(graph.items)) if layer[i] == k] for k in range(n_layers)]
+    width = max(len(row) for row in rows)
+    position = {}
+    for k, row in enumerate(rows):
+        for column, i in enumerate(row):
+            position[i] = (column - (len(row) - 1) / 2, -k)
+
+    figure = _new_figure(max(3.0, 2.0 * width), max(2.0, 1.3 * n_layers))
+    axes = figure.add_axes([0, 0, 1, 1])
+    axes.set_xlim(-width / 2, width / 2)
+    axes.set_ylim(-n_layers + 0.5, 0.5)
+    axes.axis("off")
+    for i, item in enumerate(graph.items):
+        x, y = position[i]
+        is_op = isinstance(item, Node)
+        named = not is_op and graph.leaf_name(item) is not None
+        color = "#ffe9a8" if i == 0 else "#fff7d6" if is_op else "#cfe6ff" if named else "#e8e8e8"
+        axes.add_patch(FancyBboxPatch(
+            (x - _BOX_WIDTH / 2, y - _BOX_HEIGHT / 2), _BOX_WIDTH, _BOX_HEIGHT,
+            boxstyle="square,pad=0" if is_op else "round,pad=0,rounding_size=0.12",
+            facecolor=color, edgecolor="#444444"))
+        axes.text(x, y, "\n".join(graph.label_lines(item)), ha="center", va="center",
+                  fontsize=8)
+    for source, target in graph.edges:
+        (x0, y0), (x1, y1) = position[source], position[target]
+        axes.annotate("", xy=(x1, y1 - _BOX_HEIGHT / 2), xytext=(x0, y0 + _BOX_HEIGHT / 2),
+                      arrowprops=dict(arrowstyle="-|>", color="#444444", shrinkA=0, shrinkB=0))
+    if path is not None:
+        figure.savefig(path, dpi=100)
+    return figure
+
+
+# --------------------------------------------------------------------------------------------
+# Backward rules, read from the op docstrings in ops.py
+# --------------------------------------------------------------------------------------------
+
+_RULE_PATTERN = re.compile(
+    r"∂L/∂(Aᵢ|[A-Z]) = (.+?)(?=,\s+∂L/∂|;\s|\s{2,}|\.\s|\.?$)")
+
+
+def _rules_from_docstring(op_class):
+    """{'A': ['G ⊙ B', …], 'B': [...]} from the op's docstring ("∂L/∂A = …" parts)."""
+    text = " ".join(line.strip() for line in (op_class.__doc__ or "").splitlines())
+    rules = {}
+    for letter, rule in _RULE_PATTERN.findall(text):
+        rules.setdefault(letter, []).append(rule.strip())
+    return rules
+
+
+def _rule_table():
+    table = {name: _rules_from_docstring(cls) for name, cls in ops.PRIMITIVES.items()}
+    # Where a docstring says "likewise" or "as for max", the rule is written out here.
+    table["maximum"]["B"] = ["G ⊙ [B > A] + ½ G ⊙ [A = B]"]
+    table["minimum"] = {"A": ["G ⊙ [A < B] + ½ G ⊙ [A = B]"],
+                        "B": ["G ⊙ [B < A] + ½ G ⊙ [A = B]"]}
+    table["min"] = {"A": ["G ⊙ [A = out] / (number of ties)",
+                          "G at the returned index, 0 elsewhere"]}
+    return table
+
+
+_RULES = None  # op name -> {input letter: [rule text, …]}, built on first use
+
+
+def _rule_text(node, index):
+    """The docstring rule for input `index` of node, with its letters still A, B, out."""
+    global _RULES
+    if _RULES is None:
+        _RULES = _rule_table()
+    name = _op_name(node)
+    rules = _RULES.get(name)
+    if rules is None:  # a public autograd.Function: its own backward is the rule
+        return f"{name}.backward(ctx, G)"
+    if name in ("cat", "stack"):
+        letter = "Aᵢ"
+    elif name == "index_put" and index == 1:
+        letter = "V"
+    else:
+        letter = "AB"[index] if index < 2 else None
+    choices = rules.get(letter)
+    if not choices:
+        return f"{node.name()} of G"
+    if name in ("max", "min") and len(choices) > 1 and getattr(node, "dim", None) is not None:
+        return choices[1]
+    return choices[0]
+
+
+def _rule_parameters(node):
+    """The constants a rule mentions (p, N), for the end of the line."""
+    name = _op_name(node)
+    if name == "pow":
+        return f"p = {node.exponent:g}"
+    if name == "mean":
+        return f"N = {node.count}"
+    return ""
+
+
+# --------------------------------------------------------------------------------------------
+# Tracing the backward pass
+# --------------------------------------------------------------------------------------------
+
+def _is_transpose(target):
+    return (isinstance(target, Node) and _op_name(target) == "permute"
+            and tuple(getattr(target, "dims", ())) == (1, 0))
+
+
+def _is_linear_matmul(node):
+    """A matmul X Wᵀ whose second input is a 2-D transpose (how nn.Linear computes)."""
+    return isinstance(node, Node) and _op_name(node) == "matmul" and _is_transpose(node.inputs[1])
+
+
+class _Names:
+    """What each value of the graph is called in a trace.
+
+    Leaves: their parameter name (model given) or leaf1, leaf2, …  The output: L.  The result
+    of a linear layer (X Wᵀ + b): Z1, Z2, … in forward order, and a relu/tanh/sigmoid of Zk: Hk.
+    Any other intermediate: its op and a count, e.g. pow1.
+    """
+
+    def __init__(self, root, param_names):
+        self.names = {}
+        self.folded = {}  # id(transpose node) -> weight name, shown in the matmul's line
+        counts = {}
+        layers = 0
+        for node in reversed(_topological_order(root)):  # forward order: inputs first
+            for target in node.inputs:
+                if isinstance(target, Tensor) and id(target) not in self.names:
+                    counts["leaf"] = counts.get("leaf", 0) + 1
+                    self.names[id(target)] = param_names.get(id(target), f"leaf{counts['leaf']}")
+            op = _op_name(node)
+            first = node.inputs[0] if node.inputs else None
+            if _is_transpose(node):
+                name = self.of(node.inputs[0]) + "ᵀ"
+            elif (op == "add" and _is_linear_matmul(first) and isinstance(node.inputs[1], Tensor)):
+                layers += 1
+                name = f"Z{layers}"
+            elif op in ("relu", "tanh", "sigmoid") and re.fullmatch(r"Z\d+", self.of(first)):
+                name = "H" + self.of(first)[1:]
+            else:
+                counts[op] = counts.get(op, 0) + 1
+                name = f"{op}{counts[op]}"
+            self.names[id(node)] = name
+            if _is_linear_matmul(node) and node.inputs[1].inputs[0] is not None:
+                self.folded[id(node.inputs[1])] = self.of(node.inputs[1].inputs[0])
+        self.names[id(root)] = "L"
+
+    def of(self, target):
+        if target is None:
+            return "?"
+        return self.names.get(id(target), "?")
+
+
+_LETTER = re.compile(r"(?<![A-Za-z0-9_])(Aᵢ|A|B|V|out)(?![A-Za-z0-9_])")
+
+
+def _step_lines(node, input_grads, grad_out, names):
+    """The lines for one backward step of node: a header, then one line per input gradient."""
+    out_name = names.of(node)
+    lines = [f"{node.name()}: G = ∂L/∂{out_name} {_shape_text(grad_out.shape)}"]
+    if id(node) in names.folded:
+        weight = names.folded[id(node)]
+        lines.append(f"  (transposes ∂L/∂{weight}ᵀ back to {weight}'s layout: shown in the "
+                     f"matmul step above)")
+        return lines
+    if _op_name(node) == "matmul":
+        return lines + _matmul_lines(node, input_grads, grad_out, names)
+    letters = {"A": 0, "B": 1, "V": 1}
+    for index, (target, g) in enumerate(zip(node.inputs, input_grads)):
+        if target is None or g is None:
+            continue
+        target_name = names.of(target)
+        target_shape = target.out_shape if isinstance(target, Node) else tuple(target.shape)
+
+        def rename(match, index=index, target_name=target_name):
+            token = match.group(1)
+            if token == "out":
+                return out_name
+            if token == "Aᵢ":
+                return target_name
+            i = letters[token]
+            return names.of(node.inputs[i]) if i < len(node.inputs) and \
+                node.inputs[i] is not None else token
+
+        rule = _LETTER.sub(rename, _rule_text(node, index))
+        line = f"  ∂L/∂{target_name} {_shape_text(target_shape)} = {rule}"
+        extra = _rule_parameters(node)
+        if extra:
+            line += f"   [{extra}]"
+        if tuple(g.shape) != tuple(target_shape):
+            line += (f", summed over the broadcast axes {_shape_text(g.shape)} → "
+                     f"{_shape_text(target_shape)}")
+        lines.append(line)
+    return lines
+
+
+def _swap_last(shape):
+    shape = tuple(shape)
+    return shape[:-2] + (shape[-1], shape[-2]) if len(shape) >= 2 else shape
+
+
+def _matmul_lines(node, input_grads, grad_out, names):
+    """out = A @ B:  ∂L/∂A = G · Bᵀ,  ∂L/∂B = Aᵀ · G, with shapes.  For a linear layer
+    (B = Wᵀ) the weight's line is written in W's own layout: ∂L/∂W = Gᵀ · X."""
+    a, b = node.saved_arrays
+    g = _shape_text
+    a_target, b_target = node.inputs
+    linear = _is_transpose(b_target)
+    a_name = names.of(a_target) if a_target is not None else ("X" if linear else "A")
+    lines = []
+    if linear:
+        weight = b_target.inputs[0]
+        w_name = names.of(weight) if weight is not None else "W"
+        w_shape = _swap_last(b.shape)
+        if a_target is not None:
+            lines.append(f"  ∂L/∂{a_name} {g(a.shape)} = G {g(grad_out.shape)} · "
+                         f"{w_name} {g(w_shape)}")
+        if weight is not None:
+            lines.append(f"  ∂L/∂{w_name} {g(w_shape)} = Gᵀ {g(_swap_last(grad_out.shape))} · "
+                         f"{a_name} {g(a.shape)}")
+        return lines
+    b_name = names.of(b_target) if b_target is not None else "B"
+    if a_target is not None:
+        lines.append(f"  ∂L/∂{a_name} {g(a.shape)} = G {g(grad_out.shape)} · "
+                     f"{b_name}ᵀ {g(_swap_last(b.shape))}")
+    if b_target is not None:
+        lines.append(f"  ∂L/∂{b_name} {g(b.shape)} = {a_name}ᵀ {g(_swap_last(a.shape))} · "
+                     f"G {g(grad_out.shape)}")
+    return lines
+
+
+def trace_backward(loss, model=None, file=None):
+    """Run ``loss.backward()`` and print each node's step as the engine takes it.
+
+    The engine's own backward pass does the work; a hook on every node (Node.register_hook:
+    called after the node's backward step with its input gradients and G) prints the step:
+
+        [5] MatMulBackward0: G = ∂L/∂matmul2 (200×1)
+          ∂L/∂H1 (200×10) = G (200×1) · layer2.weight (1×10)
+          ∂L/∂layer2.weight (1×10) = Gᵀ (1×200) · H1 (200×10)
+
+    G is ∂L/∂(the node's output); each rule comes from the op's docstring in ops.py.  A
+    gradient that comes back in a broadcast shape (a bias's: one row per sample) says so; the
+    engine sums it to the input's shape.  The transpose inside Z = X Wᵀ is folded into the
+    matmul's line.  Lines go to `file` (default sys.stdout) and are returned as a list.
+    The hooks are removed afterwards, also when backward fails.
+    """
+    _check_tensor(loss, "trace_backward")
+    if loss.grad_fn is None:
+        raise RuntimeError(
+            "trace_backward: the loss has no grad_fn, so there is no backward pass to trace; "
+            "compute it from tensors with requires_grad=True (and not inside no_grad())")
+    out = sys.stdout if file is None else file
+    names = _Names(loss.grad_fn, _parameter_names(model))
+    printed = []
+    steps = [0]
+
+    def make_hook(node):
+        def hook(input_grads, grad_out):
+            steps[0] += 1
+            lines = _step_lines(node, input_grads, grad_out, names)
+            lines[0] = f"[{steps[0]}] " + lines[0]
+            for line in lines:
+                print(line, file=out)
+            printed.extend(lines)
+        return hook
+
+    hooked = []
+    try:
+        for node in _topological_order(loss.grad_fn):
+            hook = make_hook(node)
+            node.register_hook(hook)
+            hooked.append((node, hook))
+        loss.backward()
+    finally:
+        for node, hook in hooked:
+            node._hooks.remove(hook)  # Node.register_hook returns no handle
+            if not node._hooks:
+                node._hooks = None
+    return printed
+
+
+# --------------------------------------------------------------------------------------------
+# Loss curves
+# --------------------------------------------------------------------------------------------
+
+def plot_losses(losses, path, title="Training loss", labels=None, xlabel="epoch",
+                ylabel="loss"):
+    """Save a PNG of one loss curve (a list of numbers) or several (a list of lists, or a
+    dict {label: list}) to `path`; returns the path.  Curves may differ in length."""
+    if hasattr(losses, "tolist"):  # a NumPy array or a Tensor of losses
+        losses = losses.tolist()
+    if isinstance(losses, dict):
+        labels = list(losses) if labels is None else labels
+        curves = list(losses.values())
+    elif len(losses) and hasattr(losses[0], "__len__"):
+        curves = list(losses)
+    else:
+        curves = [losses]
+    if labels is not None and len(labels) != len(curves):
+        raise ValueError(f"plot_losses: {len(labels)} labels for {len(curves)} curves")
+    figure = _new_figure(6.4, 4.2)
+    axes = figure.add_subplot()
+    for i, curve in enumerate(curves):
+        values = [float(v) for v in curve]
+        axes.plot(range(len(values)), values,
+                  label=None if labels is None else str(labels[i]))
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.grid(True)
+    if labels is not None:
+        axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    return path
