@@ -247,6 +247,8 @@ class Tensor:
         """A Tensor over `arr` (no copy); the engine's internal constructor."""
         t = _new_tensor(Tensor)
         t._data = arr  # the same fields as _init, set inline: this runs once per op
+        if type(arr) is not np.ndarray:  # a NumPy scalar (a ufunc's 0-d result) is read-only
+            t._data = np.asarray(arr)
         t._requires_grad = requires_grad
         t._grad = None
         t.grad_fn = grad_fn
@@ -868,6 +870,9 @@ class Tensor:
         return tuple(pieces)
 
     def chunk(self, chunks, dim=0):
+        if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be an int greater than 0, got: "
+                               f"{chunks!r}")
         d = _normalize_dim(dim, self.ndim, "chunk")
         n = self.shape[d]
         return self.split(max(1, -(-n // chunks)), d)
@@ -927,14 +932,17 @@ class Tensor:
         return self._arg(np.argmin, "argmin", dim, keepdim)
 
     def _arg(self, fn, name, dim, keepdim):
-        if self._data.size == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for an empty "
-                               f"tensor of shape {tuple(self.shape)}")
         if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for an "
+                                   f"empty tensor of shape {tuple(self.shape)}")
             return Tensor._wrap(np.asarray(fn(self._data), dtype=np.int64))
         d = _normalize_dim(dim, self.ndim, name)
         if self.ndim == 0:
             return Tensor._wrap(np.array(0))
+        if self._data.shape[d] == 0:  # over another dim an empty tensor is fine (as PyTorch)
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size; the "
+                             f"tensor has shape {tuple(self.shape)}")
         out = fn(self._data, axis=d)
         if keepdim:
             out = np.expand_dims(out, d)
@@ -975,6 +983,26 @@ class Tensor:
 
     def abs(self):
         return ops.Abs.apply(self)
+
+    def var(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
+        """Σ (x − mean)² / (N − correction) over `dim` (all entries when None); correction=1
+        (unbiased) by default, as PyTorch."""
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        dims = _normalize_dims(dim, self.ndim, "var")
+        count = self._data.size if dims is None else int(np.prod([self.shape[d] for d in dims]))
+        centered = self - self.mean(dim, keepdim=True)
+        return (centered * centered).sum(dim, keepdim) / max(0, count - correction)
+
+    def std(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
+        """√var: the standard deviation over `dim`, unbiased by default, as PyTorch.
+
+        Where var = 0 (constant entries) the gradient is 0, as PyTorch, not 0 · ∞ = NaN: the
+        square root is taken of var only where var > 0.
+        """
+        v = self.var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+        positive = v > 0
+        return where(positive, where(positive, v, 1.0).sqrt(), v * 0)
 
     def norm(self, p=2, dim=None, keepdim=False):
         """The p-norm (Σ |x|ᵖ)^(1/p) over `dim` (all entries when None); p = 2 by default."""
