@@ -19,13 +19,17 @@ backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays,
 """
 
 import functools
+import linecache
+import os
+import sys
 import threading
 
 import numpy as np
 
 __all__ = [
     "Op", "Node", "Function", "FunctionCtx", "no_grad", "enable_grad", "set_grad_enabled",
-    "is_grad_enabled", "backward", "grad",
+    "is_grad_enabled", "backward", "grad", "detect_anomaly", "set_detect_anomaly",
+    "is_anomaly_enabled",
 ]
 
 Tensor = None  # the Tensor class, bound by tensor.py through _bind_tensor_class
@@ -308,6 +312,8 @@ class Op:
                 _numpy_errors.reset(token)
             return Tensor._wrap(out)
         node = Node(cls, tuple(targets), tuple(needs))
+        if _anomaly_mode.enabled:
+            node.created_at = _user_call_site()
         token = _numpy_errors.set(_IGNORE_ALL)
         try:
             out = cls.forward(node, *arrays, **params)
@@ -560,19 +566,30 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 # Anomaly mode: the first backward step that yields NaN or inf names its op and its origin.
 # --------------------------------------------------------------------------------------------
 
-class _AnomalyMode(threading.local):
-    enabled = False
+class _AnomalyMode:
+    enabled = False  # one switch for the whole process, as PyTorch's (not per thread)
 
 
 _anomaly_mode = _AnomalyMode()
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def is_anomaly_enabled():
+    """True when backward steps are checked for NaN/inf."""
+    return _anomaly_mode.enabled
 
 
 class detect_anomaly:
-    """Inside, a backward step producing NaN/inf raises, naming the op (also a decorator)."""
+    """Inside, the first backward step producing NaN/inf raises, naming the op and the line of
+    user code that created it (also a decorator).  Recording that line costs a stack walk per
+    op, so it happens only while anomaly mode is on; normal runs pay nothing."""
+
+    def __init__(self, check_nan=True):
+        self.mode = bool(check_nan)
 
     def __enter__(self):
         self.prev = _anomaly_mode.enabled
-        _anomaly_mode.enabled = True
+        _anomaly_mode.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
@@ -580,17 +597,53 @@ class detect_anomaly:
         return False
 
     def __call__(self, fn):
+        mode = self.mode
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with detect_anomaly():
+            with detect_anomaly(mode):
                 return fn(*args, **kwargs)
         return wrapper
 
 
+class set_detect_anomaly(detect_anomaly):
+    """``set_detect_anomaly(True)`` switches anomaly mode on at once (as in PyTorch); it is
+    also a context manager that restores the previous mode on exit."""
+
+    def __init__(self, mode, check_nan=True):
+        self.prev = _anomaly_mode.enabled
+        self.mode = bool(mode) and bool(check_nan)
+        _anomaly_mode.enabled = self.mode
+
+    def __enter__(self):  # the mode before the call is the one to restore on exit
+        _anomaly_mode.enabled = self.mode
+        return self
+
+
+def _user_call_site():
+    """'file:line in function' of the innermost frame outside tinygrad_edu (the user's op)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "inside tinygrad_edu (no user frame found)"
+    code = frame.f_code
+    where = f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
+    line = linecache.getline(code.co_filename, frame.f_lineno).strip()
+    return f"{where}\n    {line}" if line else where
+
+
 def _check_anomaly_output(node, index, g):
+    """Raise if the gradient node's backward produced for input `index` holds NaN or inf."""
     if g.dtype.kind == "f" and not np.all(np.isfinite(g)):
+        kinds = " and ".join(k for k, bad in (("nan", np.isnan(g).any()),
+                                               ("inf", np.isinf(g).any())) if bad)
+        created = node.__dict__.get("created_at")
+        origin = (f" The op was created at {created}" if created else
+                  " (it was created outside anomaly mode, so where is unknown)")
         raise RuntimeError(
-            f"Function '{node.name()}' returned nan or inf values in its {index}th output.")
+            f"Function '{node.name()}' returned {kinds} values in its {index}th output."
+            f"{origin}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -681,6 +734,8 @@ class Function:
         out.grad_fn = ctx
         out._grad = None
         _attach(ctx, args, needs, out)
+        if _anomaly_mode.enabled:
+            ctx.created_at = _user_call_site()
         ctx._saved_versions = tuple(
             (t._version, t._version[0]) for t in ctx._saved if isinstance(t, Tensor))
         return out

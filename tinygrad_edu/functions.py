@@ -112,6 +112,10 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if not isinstance(fill_value, (builtins.bool, builtins.int, builtins.float, np.generic,
+                                   Tensor)):
+        raise TypeError(f"full(): fill_value must be a number, got "
+                        f"{type(fill_value).__name__} {fill_value!r}")
     if dtype is None:
         dtype = _dt.scalar_dtype(fill_value)
     return _filled((size,) if isinstance(size, (int, np.integer)) else size, fill_value, dtype,
@@ -119,6 +123,9 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    rows, cols = _shape_arg((n, n if m is None else m), "eye")
+    if rows < 0 or cols < 0:
+        raise RuntimeError(f"eye: n and m must be greater or equal to 0, got n={n}, m={m}")
     d = _dt.to_dtype(dtype) if dtype is not None else _dt.DEFAULT_FLOAT
     return _finish(np.eye(n, n if m is None else m, dtype=d.np_dtype), requires_grad, device)
 
@@ -181,6 +188,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 def _random(size, draw, dtype, device, requires_grad, generator, name):
     shape = _shape_arg(size, name)
+    if builtins.any(s < 0 for s in shape):  # NumPy's own error would not name the op
+        raise RuntimeError(f"{name}: negative dimension in size {list(shape)}")
     d = _dt.to_dtype(dtype) if dtype is not None else _dt.DEFAULT_FLOAT
     if not d.is_floating_point:
         raise RuntimeError(f"{name}: expected a floating point dtype, got {d.name}")

@@ -79,7 +79,8 @@ class Div(Op):
     def backward(ctx, g):
         a, b = ctx.saved_arrays
         need_a, need_b = ctx.needs_input_grad
-        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+        # −G ⊙ ((A / B) / B), grouped as PyTorch: B ⊙ B would overflow first (1e38² in float32)
+        return (g / b if need_a else None), (-g * ((a / b) / b) if need_b else None)
 
 
 class PowTensor(Op):
@@ -112,7 +113,11 @@ class PowTensor(Op):
 
 
 class Maximum(Op):
-    """out = max(A, B) elementwise.   ∂L/∂A = G ⊙ [A > B] + ½ G ⊙ [A = B], ∂L/∂B likewise."""
+    """out = max(A, B) elementwise.   ∂L/∂A = G ⊙ [A > B] + ½ G ⊙ [A = B], ∂L/∂B likewise.
+
+    As PyTorch, an input gets no gradient only where it is strictly the smaller, so where a
+    NaN makes every comparison false, both get G.
+    """
 
     name = "maximum"
 
@@ -124,12 +129,15 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_arrays
-        share_a = (a > b) + 0.5 * (a == b)  # ties split evenly, as PyTorch
-        return g * share_a.astype(g.dtype), g * (1 - share_a).astype(g.dtype)
+        tie = a == b  # ties split evenly, as PyTorch
+        share_a = np.where(tie, 0.5, ~(a < b)).astype(g.dtype)
+        share_b = np.where(tie, 0.5, ~(a > b)).astype(g.dtype)
+        return _select(share_a, g), _select(share_b, g)
 
 
 class Minimum(Op):
-    """out = min(A, B) elementwise.   ∂L/∂A = G ⊙ [A < B] + ½ G ⊙ [A = B], ∂L/∂B likewise."""
+    """out = min(A, B) elementwise.   ∂L/∂A = G ⊙ [A < B] + ½ G ⊙ [A = B], ∂L/∂B likewise
+    (and, as for maximum, G to both where a NaN makes every comparison false)."""
 
     name = "minimum"
 
@@ -141,8 +149,16 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_arrays
-        share_a = (a < b) + 0.5 * (a == b)
-        return g * share_a.astype(g.dtype), g * (1 - share_a).astype(g.dtype)
+        tie = a == b
+        share_a = np.where(tie, 0.5, ~(a > b)).astype(g.dtype)
+        share_b = np.where(tie, 0.5, ~(a < b)).astype(g.dtype)
+        return _select(share_a, g), _select(share_b, g)
+
+
+def _select(share, g):
+    """G ⊙ share, but exactly 0 where share is 0 even if G is NaN or inf (PyTorch selects the
+    gradient there rather than multiplying it by 0)."""
+    return np.where(share == 0, np.zeros((), dtype=g.dtype), g * share)
 
 
 class Where(Op):
@@ -190,7 +206,7 @@ class Pow(Op):
     def forward(ctx, a, exponent):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
-        return np.power(a, exponent)
+        return _number_power(a, exponent)
 
     @staticmethod
     def backward(ctx, g):
@@ -198,7 +214,16 @@ class Pow(Op):
         p = ctx.exponent
         if p == 0:
             return np.zeros_like(g)
-        return g * (p * np.power(a, p - 1))
+        return g * (p * _number_power(a, p - 1))
+
+
+def _number_power(a, p):
+    """A ** p for a number p as PyTorch computes it: p = −0.5 as 1 / √A, so (−inf) ** −0.5 is
+    NaN and (−0.0) ** −0.5 is −inf (C's pow gives 0 and +inf).  NumPy already takes p = 0.5
+    as √A."""
+    if p == -0.5:
+        return 1.0 / np.sqrt(a)
+    return np.power(a, p)
 
 
 class Exp(Op):
@@ -284,7 +309,7 @@ class Cos(Op):
 
 
 class Abs(Op):
-    """out = |A|.   ∂L/∂A = G ⊙ sign(A)   (0 at A = 0, as PyTorch)."""
+    """out = |A|.   ∂L/∂A = G ⊙ sign(A)   (0 at A = 0 and at NaN, as PyTorch)."""
 
     name = "abs"
 
@@ -296,11 +321,13 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_arrays
-        return g * np.sign(a)
+        sign = (a > 0).astype(g.dtype) - (a < 0).astype(g.dtype)  # np.sign(NaN) would be NaN
+        return g * sign
 
 
 class Relu(Op):
-    """out = max(A, 0).   ∂L/∂A = G ⊙ [A > 0]   (0 at A = 0, as PyTorch)."""
+    """out = max(A, 0).   ∂L/∂A = G ⊙ [A > 0]   (0 at A = 0, as PyTorch; G passes at NaN,
+    since PyTorch zeroes it only where out ≤ 0)."""
 
     name = "relu"
 
@@ -313,7 +340,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_arrays
-        return g * (out > 0)
+        return _select(~(out <= 0), g)
 
 
 class Tanh(Op):
@@ -379,7 +406,7 @@ class Clamp(Op):
             inside &= a >= lo
         if hi is not None:
             inside &= a <= hi
-        return g * inside
+        return _select(inside, g)
 
 
 class Cast(Op):
@@ -482,8 +509,8 @@ class Max(Op):
     def backward(ctx, g):
         if ctx.dim is None:
             a, out = ctx.saved_arrays
-            ties = a == out
-            return g * ties / np.sum(ties).astype(g.dtype)
+            ties = (a == out) | (np.isnan(a) & np.isnan(out))  # a NaN maximum: to the NaNs
+            return _select(ties, g / np.sum(ties).astype(g.dtype))
         grad = np.zeros(ctx.shape, dtype=g.dtype)
         g = g if ctx.keepdim else np.expand_dims(g, ctx.dim)
         np.put_along_axis(grad, ctx.index, g, axis=ctx.dim)
@@ -524,7 +551,9 @@ def _log_softmax(a, dim):
     if a.shape[dim] == 0:  # nothing to normalise (np.max refuses an empty axis)
         return a.copy()
     m = np.max(a, axis=dim, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)  # a row of -inf stays -inf - ... = nan, as PyTorch
+    # A row of -inf stays -inf - ... = nan, as PyTorch; a +inf or NaN maximum makes the
+    # whole row NaN, as PyTorch's (inf - inf).
+    m = np.where(m == -np.inf, 0, m)
     shifted = a - m
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
