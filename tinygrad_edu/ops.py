@@ -93,7 +93,7 @@ class PowTensor(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        out = _tensor_power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -104,12 +104,23 @@ class PowTensor(Op):
         ga = gb = None
         if need_a:
             # Grouped as PyTorch groups them, so overflow gives the same inf/NaN pattern.
-            ga = np.where(b == 0, 0.0, g * (b * np.power(a, b - 1))).astype(g.dtype,
-                                                                          copy=False)
+            ga = np.where(b == 0, 0.0, g * (b * _tensor_power(a, b - 1))).astype(g.dtype,
+                                                                              copy=False)
         if need_b:
             gb = (g * np.where((a == 0) & (b >= 0), 0.0, out * np.log(a))).astype(g.dtype,
                                                                                   copy=False)
         return ga, gb
+
+
+def _tensor_power(a, b):
+    """A ** B entry by entry with C's pow, as PyTorch computes a tensor exponent.  NumPy takes
+    an exponent it broadcasts (stride 0) that equals 0.5 as √A, so (−inf) ** 0.5 would be NaN
+    instead of inf: B is given to it at full size."""
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+    if np.shape(b) != shape or shape == ():
+        b = np.ascontiguousarray(np.broadcast_to(b, shape)).reshape(-1)
+        return np.power(np.broadcast_to(a, shape).reshape(-1), b).reshape(shape)
+    return np.power(a, b)
 
 
 class Maximum(Op):
@@ -363,7 +374,10 @@ class Tanh(Op):
 class Sigmoid(Op):
     """out = σ(A) = 1 / (1 + e^(−A)).   ∂L/∂A = G ⊙ out ⊙ (1 − out).
 
-    Computed from e^(−|A|), which never overflows: σ(A) = 1/(1+e) for A ≥ 0, e/(1+e) below.
+    Computed piecewise from e = e^(−|A|), which never overflows: σ(A) = 1/(1 + e) for A ≥ 0,
+    e/(1 + e) below.  Far below zero, where PyTorch's e^(−A) overflows (A < −88.7 in float32,
+    −709.8 in float64), σ is exactly 0 as in PyTorch, not a subnormal number: otherwise an
+    infinite upstream G would give inf where PyTorch gives NaN.
     """
 
     name = "sigmoid"
@@ -372,6 +386,8 @@ class Sigmoid(Op):
     def forward(ctx, a):
         e = np.exp(-np.abs(a))
         out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        if a.dtype.kind == "f":
+            out[a < -np.log(np.finfo(a.dtype).max)] = 0
         ctx.save_for_backward(out)
         return out
 
