@@ -167,6 +167,14 @@ class Optimizer:
     def step(self, closure=None):
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
+    def _parameters_to_update(self):
+        """(group, parameter, its array, its gradient's array) for every parameter that has a
+        gradient: what a step updates, in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    yield group, p, _array(p), _array(p.grad)
+
     def _run_closure(self, closure):
         """``step(closure)``: re-evaluate the loss (with recording on) and return it."""
         if closure is None:
@@ -314,31 +322,26 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         loss = self._run_closure(closure)
-        for group in self.param_groups:
+        for group, p, w, g in self._parameters_to_update():
             lr, momentum = group["lr"], group["momentum"]
             dampening, weight_decay = group["dampening"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w = _array(p)
-                g = _array(p.grad)
-                if group["maximize"]:
-                    g = -g
-                if weight_decay != 0:
-                    g = g + weight_decay * w
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = Tensor._wrap(np.array(g, dtype=w.dtype))
-                        state["momentum_buffer"] = buf
-                    else:
-                        b = _array(buf)
-                        b *= momentum
-                        b += (1 - dampening) * g
-                    g = g + momentum * _array(buf) if group["nesterov"] else _array(buf)
-                w -= lr * g
-                _changed_in_place(p)
+            if group["maximize"]:
+                g = -g
+            if weight_decay != 0:
+                g = g + weight_decay * w
+            if momentum != 0:
+                state = self.state[p]
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = Tensor._wrap(np.array(g, dtype=w.dtype))
+                    state["momentum_buffer"] = buf
+                else:
+                    b = _array(buf)
+                    b *= momentum
+                    b += (1 - dampening) * g
+                g = g + momentum * _array(buf) if group["nesterov"] else _array(buf)
+            w -= lr * g
+            _changed_in_place(p)
         return loss
 
 
@@ -382,43 +385,38 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         loss = self._run_closure(closure)
-        for group in self.param_groups:
+        for group, p, w, g in self._parameters_to_update():
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w = _array(p)
-                g = _array(p.grad)
-                state = self.state[p]
-                if not state:
-                    state["step"] = Tensor._wrap(np.array(0.0, dtype=np.float32))
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(w))
-                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(w))
-                if group["amsgrad"] and "max_exp_avg_sq" not in state:
-                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(w))
-                step_count = _array(state["step"])
-                step_count += 1
-                t = float(step_count)
-                if group["maximize"]:
-                    g = -g
-                if weight_decay != 0:
-                    g = g + weight_decay * w
-                m = _array(state["exp_avg"])
-                v = _array(state["exp_avg_sq"])
-                m += (1 - beta1) * (g - m)
-                v *= beta2
-                v += (1 - beta2) * (g * g)
-                if group["amsgrad"]:
-                    v_hat = _array(state["max_exp_avg_sq"])
-                    np.maximum(v_hat, v, out=v_hat)
-                else:
-                    v_hat = v
-                bias_correction1 = 1 - beta1 ** t
-                bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
-                denom = np.sqrt(v_hat) / bias_correction2_sqrt + eps
-                w -= (lr / bias_correction1) * (m / denom)
-                _changed_in_place(p)
+            state = self.state[p]
+            if not state:
+                state["step"] = Tensor._wrap(np.array(0.0, dtype=np.float32))
+                state["exp_avg"] = Tensor._wrap(np.zeros_like(w))
+                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(w))
+            if group["amsgrad"] and "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(w))
+            step_count = _array(state["step"])
+            step_count += 1
+            t = float(step_count)
+            if group["maximize"]:
+                g = -g
+            if weight_decay != 0:
+                g = g + weight_decay * w
+            m = _array(state["exp_avg"])
+            v = _array(state["exp_avg_sq"])
+            m += (1 - beta1) * (g - m)
+            v *= beta2
+            v += (1 - beta2) * (g * g)
+            if group["amsgrad"]:
+                v_hat = _array(state["max_exp_avg_sq"])
+                np.maximum(v_hat, v, out=v_hat)
+            else:
+                v_hat = v
+            bias_correction1 = 1 - beta1 ** t
+            bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
+            denom = np.sqrt(v_hat) / bias_correction2_sqrt + eps
+            w -= (lr / bias_correction1) * (m / denom)
+            _changed_in_place(p)
         return loss
 
 
@@ -456,42 +454,37 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         loss = self._run_closure(closure)
-        for group in self.param_groups:
+        for group, p, w, g in self._parameters_to_update():
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             momentum, weight_decay = group["momentum"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                w = _array(p)
-                g = _array(p.grad)
-                state = self.state[p]
-                if not state:
-                    state["step"] = Tensor._wrap(np.array(0.0, dtype=np.float32))
-                    state["square_avg"] = Tensor._wrap(np.zeros_like(w))
-                    if momentum > 0:
-                        state["momentum_buffer"] = Tensor._wrap(np.zeros_like(w))
-                    if group["centered"]:
-                        state["grad_avg"] = Tensor._wrap(np.zeros_like(w))
-                _array(state["step"])[...] += 1
-                if group["maximize"]:
-                    g = -g
-                if weight_decay != 0:
-                    g = g + weight_decay * w
-                v = _array(state["square_avg"])
-                v *= alpha
-                v += (1 - alpha) * (g * g)
-                if group["centered"]:
-                    g_avg = _array(state["grad_avg"])
-                    g_avg += (1 - alpha) * (g - g_avg)
-                    denom = np.sqrt(v - g_avg * g_avg) + eps
-                else:
-                    denom = np.sqrt(v) + eps
+            state = self.state[p]
+            if not state:
+                state["step"] = Tensor._wrap(np.array(0.0, dtype=np.float32))
+                state["square_avg"] = Tensor._wrap(np.zeros_like(w))
                 if momentum > 0:
-                    b = _array(state["momentum_buffer"])
-                    b *= momentum
-                    b += g / denom
-                    w -= lr * b
-                else:
-                    w -= lr * (g / denom)
-                _changed_in_place(p)
+                    state["momentum_buffer"] = Tensor._wrap(np.zeros_like(w))
+                if group["centered"]:
+                    state["grad_avg"] = Tensor._wrap(np.zeros_like(w))
+            _array(state["step"])[...] += 1
+            if group["maximize"]:
+                g = -g
+            if weight_decay != 0:
+                g = g + weight_decay * w
+            v = _array(state["square_avg"])
+            v *= alpha
+            v += (1 - alpha) * (g * g)
+            if group["centered"]:
+                g_avg = _array(state["grad_avg"])
+                g_avg += (1 - alpha) * (g - g_avg)
+                denom = np.sqrt(v - g_avg * g_avg) + eps
+            else:
+                denom = np.sqrt(v) + eps
+            if momentum > 0:
+                b = _array(state["momentum_buffer"])
+                b *= momentum
+                b += g / denom
+                w -= lr * b
+            else:
+                w -= lr * (g / denom)
+            _changed_in_place(p)
         return loss
