@@ -222,8 +222,8 @@ class Tensor:
     __array_ufunc__ = None
     __array_priority__ = 1000
 
-    _is_view = False  # True for a result sharing another tensor's storage (indexing, view, …)
-    _view_base = None  # for a view: (the tensor it views, that tensor's grad_fn at the time)
+    _view_base = None  # for a view (a result sharing another tensor's storage: indexing,
+    #                    view, …): (the tensor it views, that tensor's grad_fn at the time)
 
     def __init__(self, *args):
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
@@ -646,7 +646,7 @@ class Tensor:
             raise RuntimeError(
                 f"{opname}: result type {result.dtype.name} can't be cast to the desired output "
                 f"type {self.dtype.name} of the tensor changed in place")
-        if before is not None and result._requires_grad and self._is_view:
+        if before is not None and result._requires_grad and self._view_base is not None:
             # The write also changes the tensor this one views, so its graph must learn of it
             # (else a wrong gradient): for an indexing view, record base[key] = result there.
             view_key = self.__dict__.get("_view_key")
@@ -708,10 +708,7 @@ class Tensor:
         except IndexError as e:
             raise IndexError(f"index {_show_key(key)} is out of range for a tensor of shape "
                              f"{tuple(self.shape)}: {e}") from None
-        if np.may_share_memory(out._data, self._data):
-            out._version = self._version  # a view: in-place changes show in both
-            out._is_view = True
-            out._view_base = (self, self.grad_fn)
+        if self._mark_view(out):
             out._view_key = key  # so an in-place change of the view can be recorded on self
         return out
 
@@ -763,11 +760,17 @@ class Tensor:
 
     def _view_op(self, op, **params):
         out = op.apply(self, **params)
-        if np.may_share_memory(out._data, self._data):
-            out._version = self._version
-            out._is_view = True
-            out._view_base = (self, self.grad_fn)
+        self._mark_view(out)
         return out
+
+    def _mark_view(self, out):
+        """If out shares this tensor's storage, make it a view: one version counter for both,
+        and a note of this tensor's history so a stale view is caught.  True if it is one."""
+        if not np.may_share_memory(out._data, self._data):
+            return False
+        out._version = self._version  # in-place changes show in both
+        out._view_base = (self, self.grad_fn)
+        return True
 
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
