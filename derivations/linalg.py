@@ -1,4 +1,5 @@
-"""Linear algebra: the matrix product, broadcast addition, and the Linear layer Z = X Wᵀ + 𝟏 bᵀ.
+"""Linear algebra: the matrix product, broadcast addition, and the Linear layer Z = X Wᵀ + 𝟏 bᵀ
+(an engine op of its own, ops.Linear).
 
 Why ∂L/∂A = G Bᵀ for out = A B: out_ij = Σ_k a_ik b_kj, so ∂⟨G, A B⟩/∂a_ik = Σ_j g_ij b_kj,
 which is entry (i, k) of G Bᵀ.  Likewise ∂/∂b_kj = Σ_i a_ik g_ij = (Aᵀ G)_kj.  A shape check
@@ -65,7 +66,7 @@ def linear():
     X, W, G = X_.symbol, W_.symbol, G_.symbol
     n = X.shape[0]
     return Derivation(
-        "linear", kind="quantity", topic="linalg",
+        "linear", kind="op", topic="linalg",
         title="the Linear layer (PyTorch layout: W is out×in)",
         forward_unicode="Z = X Wᵀ + 𝟏 bᵀ   (n×o)",
         forward_latex=r"Z = X W^\top + \mathbf{1} b^\top",
@@ -78,8 +79,10 @@ def linear():
                     _d("b") + r" = G^\top \mathbf{1}", shape="o", rule="add")],
         forward=lambda v, p: v["X"].dot(v["W"].T) + v["b"],
         cases=[Case("n,d,o = 3,2,4", dims={"n": 3, "d": 2, "o": 4})],
-        notes=["composed of matmul, permute (Wᵀ) and add; the seed's column form z = W x + b "
-               "is one row of Z written as a column"])
+        notes=["one engine op (ops.Linear, PyTorch's addmm), and the same rule as matmul, "
+               "permute (Wᵀ) and add composed; the engine sums G's rows for ∂L/∂b; a batch "
+               "X (… × d) is n = all its rows; the seed's column form z = W x + b is one row "
+               "of Z written as a column"])
 
 
 def derivations():

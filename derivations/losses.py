@@ -48,7 +48,9 @@ def mse(reduction="mean"):
     Yhat, Y = Yhat_.symbol, Y_.symbol
     c, c_text, c_latex = _scale(reduction, per_entry=True)
     return Derivation(
-        _name("mse", reduction), kind="quantity", topic="losses",
+        # 'mean' is the engine op ops.MseLoss (named mse); 'sum' is the same op's other reduction
+        _name("mse", reduction), kind="op" if reduction == "mean" else "quantity",
+        topic="losses",
         title=f"mean squared error, reduction '{reduction}'",
         forward_unicode=f"L = {c_text}Σ (Ŷ − Y)⊙(Ŷ − Y)",
         forward_latex=r"L = %s\textstyle\sum (\hat Y - Y)^{\circ 2}" % c_latex,

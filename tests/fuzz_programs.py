@@ -240,7 +240,9 @@ _TEMPLATES = {
     "clone": "{0}.clone()", "sum": "{0}.sum(dim={dim}, keepdim={keepdim})",
     "mean": "{0}.mean(dim={dim}, keepdim={keepdim})",
     "log_softmax": "{0}.log_softmax({dim})", "softmax": "{0}.softmax({dim})",
-    "matmul": "{0} @ {1}", "reshape": "{0}.reshape({shape})", "permute": "{0}.permute({dims})",
+    "matmul": "{0} @ {1}", "linear": "torch.nn.functional.linear({0}, {1}, {2})",
+    "mse": "torch.nn.functional.mse_loss({0}, {1}, reduction={reduction!r})",
+    "reshape": "{0}.reshape({shape})", "permute": "{0}.permute({dims})",
     "expand": "{0}.expand({shape})", "index": "{0}[{key}]",
     "cat": "torch.cat([{all}], dim={dim})", "stack": "torch.stack([{all}], dim={dim})",
 }
@@ -249,6 +251,15 @@ _TEMPLATES = {
 def _literal(array):
     """Source for a float64 tensor's data with exact values (repr of a float round-trips)."""
     return repr(np.asarray(array, dtype=np.float64).tolist())
+
+
+def _tensor_source(array, requires_grad=False):
+    """Source for a float64 tensor with exactly these values (an empty one by its shape, which
+    a nested list like [] cannot carry)."""
+    options = "dtype=torch.float64" + (", requires_grad=True" if requires_grad else "")
+    if np.size(array) == 0:
+        return f"torch.zeros({tuple(np.shape(array))}, {options})"
+    return f"torch.tensor({_literal(array)}, {options})"
 
 
 def _bool_literal(array):
@@ -298,11 +309,9 @@ def reproducer(program):
     lines = ["import tinygrad_edu as torch  # or: import torch, to see PyTorch's answer",
              "", "torch.set_printoptions(precision=17)"]
     for i, a in enumerate(program.leaves):
-        lines.append(f"v{i} = torch.tensor({_literal(a)}, dtype=torch.float64, "
-                     f"requires_grad=True)")
+        lines.append(f"v{i} = {_tensor_source(a, requires_grad=True)}")
     for k, a in enumerate(program.constants):
-        lines.append(f"v{len(program.leaves) + k} = torch.tensor({_literal(a)}, "
-                     f"dtype=torch.float64)")
+        lines.append(f"v{len(program.leaves) + k} = {_tensor_source(a)}")
     for step in program.steps:
         lines.append(_step_source(step))
     loss = f"v{program.steps[-1].outputs[-1]}" if program.steps else None

@@ -386,6 +386,17 @@ def _matmul_shapes_from(shape):
     return partner()
 
 
+def _linear_shapes_from(shape):
+    """Shapes (X, W, b) for linear: X (… × in) of rank 1 to 3, W (out × in), b (out)."""
+    if len(shape) == 0:
+        return None
+    return st.integers(1, 4).map(lambda out: (tuple(shape), (out, shape[-1]), (out,)))
+
+
+def _mse_args(draw, shapes):
+    return {"reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
+
+
 # --------------------------------------------------------------------------------------------
 # Error scales (what the absolute tolerance is multiplied by)
 # --------------------------------------------------------------------------------------------
@@ -444,6 +455,33 @@ def _matmul_grad_scales(spec, inputs, args, grads_out):
     terms = max(1, np.size(g)) * k  # products summed into one entry: out.size · k / in.size
     return [_max_abs(g) * _max_abs(b) * terms / a.size,
             _max_abs(g) * _max_abs(a) * terms / b.size]
+
+
+def _linear_forward_scale(spec, inputs, args, outputs):
+    x, w, b = inputs
+    return _max_abs(x) * _max_abs(w) * x.shape[-1] + _max_abs(b)
+
+
+def _linear_grad_scales(spec, inputs, args, grads_out):
+    """∂L/∂X sums `out` products G·W, ∂L/∂W and ∂L/∂b sum one term per row of X."""
+    (g,) = grads_out
+    x, w, b = inputs
+    rows = math.prod(x.shape[:-1])
+    return [_max_abs(g) * _max_abs(w) * max(1, w.shape[0]),
+            _max_abs(g) * _max_abs(x) * max(1, rows),
+            _max_abs(g) * max(1, rows)]
+
+
+def _mse_forward_scale(spec, inputs, args, outputs):
+    """Σ (x − y)² over every entry for 'sum' (the mean of as many for 'mean')."""
+    x, y = inputs
+    largest = _max_abs(x) + _max_abs(y)
+    return largest * largest * (x.size if args["reduction"] == "sum" else 1)
+
+
+def _mse_grad_scales(spec, inputs, args, grads_out):
+    x, y = inputs
+    return [_max_abs(*grads_out) * 2 * (_max_abs(x) + _max_abs(y))] * 2
 
 
 def _gathering_grad_scales(spec, inputs, args, grads_out):
@@ -543,6 +581,16 @@ _SPEC_LIST = [
            args_for=_no_args, domains=(domain("real", 100),) * 2,
            gradcheck_domains=(MODERATE, MODERATE), forward_scale=_matmul_forward_scale,
            grad_scales=_matmul_grad_scales),
+    OpSpec(name="linear", fn=lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), arity=3,
+           first_shapes=NONEMPTY_RANK, shapes_from=_linear_shapes_from, args_for=_no_args,
+           domains=(domain("real", 100),) * 3, gradcheck_domains=(MODERATE,) * 3,
+           forward_scale=_linear_forward_scale, grad_scales=_linear_grad_scales),
+    # ----- loss
+    OpSpec(name="mse", arity=2, first_shapes=ANY_SHAPE, shapes_from=lambda s: st.just((s, s)),
+           fn=lambda lib, a, b, reduction: lib.nn.functional.mse_loss(a, b, reduction=reduction),
+           args_for=_mse_args, domains=(domain("real", 1e15),) * 2,
+           gradcheck_domains=(MODERATE, MODERATE), forward_scale=_mse_forward_scale,
+           grad_scales=_mse_grad_scales),
     # ----- structure
     unary("reshape", lambda lib, a, shape: a.reshape(shape), args_for=_reshape_args),
     unary("permute", lambda lib, a, dims: a.permute(dims), args_for=_permute_args),

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import derivations
 import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
 from derivations.evaluate import evaluate
 from tinygrad_edu.ops import NON_DIFFERENTIABLE, PRIMITIVES
 
@@ -31,8 +32,8 @@ NAMES = sorted(DERIVATIONS)
 # The engine's composition for each derivation, by name
 # --------------------------------------------------------------------------------------------
 
-def _mse(T, p, reduce):
-    return reduce((T["Yhat"] - T["Y"]) ** 2)
+def _mse(T, p, reduce):  # the engine's mse op (ops.MseLoss), with the reduction asked for
+    return F.mse_loss(T["Yhat"], T["Y"], reduction="mean" if reduce is _mean else "sum")
 
 
 def _bce(T, p, reduce):
@@ -74,7 +75,7 @@ ENGINE = {
     # linalg
     "matmul": lambda T, p: T["A"] @ T["B"],
     "add": lambda T, p: T["A"] + T["b"],
-    "linear": lambda T, p: T["X"] @ T["W"].T + T["b"],
+    "linear": lambda T, p: F.linear(T["X"], T["W"], T["b"]),
     # elementwise
     "neg": lambda T, p: -T["A"],
     "pow": lambda T, p: T["A"] ** p["p"],
@@ -120,7 +121,11 @@ def _bind_loss(loss, reduce):
     return lambda T, p: loss(T, p, reduce)
 
 
-for _reduction, _reduce in (("mean", lambda t: t.mean()), ("sum", lambda t: t.sum())):
+def _mean(t):
+    return t.mean()
+
+
+for _reduction, _reduce in (("mean", _mean), ("sum", lambda t: t.sum())):
     _suffix = "" if _reduction == "mean" else "_sum"
     for _base, _loss in (("mse", _mse), ("bce", _bce), ("bce_with_logits", _bce_with_logits),
                          ("cross_entropy", _cross_entropy),
@@ -136,16 +141,16 @@ def _mlp_engine(chain):
               "softmax": lambda t: t.softmax(1)}[chain.output]
     reduce = (lambda t: t.mean()) if chain.reduction == "mean" else (lambda t: t.sum())
 
-    def build(T, p):
-        z1 = T["X"] @ T["W1"].T + T["b1"]
+    def build(T, p):  # as nn.Linear and nn.MSELoss compute: the engine's linear and mse ops
+        z1 = F.linear(T["X"], T["W1"], T["b1"])
         h1 = hidden(z1)
-        z2 = h1 @ T["W2"].T + T["b2"]
+        z2 = F.linear(h1, T["W2"], T["b2"])
         yhat = output(z2)
         for t in (z1, h1, z2, yhat):
             t.retain_grad()
         y = T["Y"]
         if chain.loss_name == "mse":
-            loss = reduce((yhat - y) ** 2)
+            loss = F.mse_loss(yhat, y, reduction=chain.reduction)
         elif chain.loss_name == "bce":
             loss = reduce(-(y * yhat.log() + (1 - y) * (1 - yhat).log()))
         else:

@@ -251,7 +251,7 @@ def test_random_programs_match_pytorch(program):
         check_program(program)
     except Exception as failure:
         if current_build_context().is_final:  # the example Hypothesis reports: shrink it more
-            smallest = fp.minimize(program, lambda p: _fails_like(p, failure))
+            smallest = fp.minimize(program, lambda p, seen=failure: _fails_like(p, seen))
             note(f"Reproducer (fails: {_error_of(smallest)}):\n{fp.reproducer(smallest)}")
         raise
 

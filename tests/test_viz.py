@@ -82,17 +82,20 @@ def test_to_dot_names_parameters_of_a_model_and_leaves_out_inputs_without_grad()
         'digraph {\n'
         '  rankdir=BT;\n'
         '  node [fontname="Helvetica"];\n'
-        '  n0 [label="add\\n(4×1)", shape=box];\n'
-        '  n1 [label="matmul\\n(4×1)", shape=box];\n'
+        '  n0 [label="linear\\n(4×1)", shape=box];\n'
+        '  n1 [label="weight\\n(1×2)", shape=ellipse];\n'
         '  n2 [label="bias\\n(1)", shape=ellipse];\n'
-        '  n3 [label="permute\\n(2×1)", shape=box];\n'
-        '  n4 [label="weight\\n(1×2)", shape=ellipse];\n'
         '  n1 -> n0;\n'
         '  n2 -> n0;\n'
-        '  n3 -> n1;\n'
-        '  n4 -> n3;\n'
         '}\n')
     assert viz.to_dot(z, model=layer) == expected
+
+
+def test_to_dot_of_a_linear_layer_written_out_by_hand():
+    w = te.ones(1, 2, requires_grad=True)
+    b = te.zeros(1, requires_grad=True)
+    labels = re.findall(r'\[label="([^"\\]*)', viz.to_dot(te.ones(4, 2) @ w.T + b))
+    assert labels == ["add", "matmul", "leaf", "permute", "leaf"]
 
 
 def test_seed_loss_graph_has_the_expected_nodes_and_edges():
@@ -100,14 +103,13 @@ def test_seed_loss_graph_has_the_expected_nodes_and_edges():
     dot = viz.to_dot(seed_loss(model, X, y), model=model)
     labels = re.findall(r'\[label="([^"]*)"', dot)
     edges = re.findall(r"n\d+ -> n\d+;", dot)
-    # By hand: mean(pow(sub(Z2, y))); Z2 = add(matmul(H1, permute(W2)), b2); H1 = relu(Z1);
-    # Z1 = add(matmul(X, permute(W1)), b1): 10 ops and 4 parameters (X and y need no grad).
+    # By hand: mse(Z2, y); Z2 = linear(H1, W2, b2); H1 = relu(Z1); Z1 = linear(X, W1, b1):
+    # 4 ops and 4 parameters (X and y need no grad).
     ops_seen = sorted(label.split("\\n")[0] for label in labels
                       if label.split("\\n")[0] not in dict(model.named_parameters()))
-    assert ops_seen == sorted(["mean", "pow", "sub", "add", "matmul", "permute", "relu", "add",
-                               "matmul", "permute"])
-    assert len(labels) == 14
-    assert len(edges) == 13  # a tree here: every node but the output feeds exactly one op
+    assert ops_seen == sorted(["mse", "linear", "relu", "linear"])
+    assert len(labels) == 8
+    assert len(edges) == 7  # a tree here: every node but the output feeds exactly one op
     for name, p in model.named_parameters():
         shape = "×".join(str(s) for s in p.shape)
         assert f'label="{name}\\n({shape})"' in dot
@@ -136,17 +138,17 @@ def test_draw_graph_writes_a_png_and_returns_a_figure(tmp_path):
     data = path.read_bytes()
     assert data.startswith(PNG_MAGIC) and len(data) > 1000
     axes = figure.axes[0]
-    assert len(axes.patches) == 14  # one box per node
+    assert len(axes.patches) == 8  # one box per node
     texts = [t.get_text() for t in axes.texts]
-    assert "layer2.weight\n(1×10)" in texts and "mean\n(scalar)" in texts
+    assert "layer2.weight\n(1×10)" in texts and "mse\n(scalar)" in texts
     # longest-path layers: the output on top, every arrow points up to its consumer
     arrows = [child for child in axes.get_children()
               if type(child).__name__ == "Annotation"]
-    assert len(arrows) == 13
+    assert len(arrows) == 7
     for arrow in arrows:
         assert arrow.xy[1] > arrow.xyann[1]
     top = max(axes.texts, key=lambda t: t.get_position()[1])
-    assert top.get_text() == "mean\n(scalar)"
+    assert top.get_text() == "mse\n(scalar)"
 
 
 def test_draw_graph_without_path_writes_nothing(tmp_path):
@@ -200,10 +202,9 @@ def test_trace_backward_on_the_seed_model_prints_each_step_with_names_and_shapes
     assert "  ∂L/∂H1 (200×10) = G (200×1) · layer2.weight (1×10)" in lines
     assert "  ∂L/∂layer1.weight (10×2) = Gᵀ (10×200) · X (200×2)" in lines
     assert "  ∂L/∂Z1 (200×10) = G ⊙ [Z1 > 0]" in lines
-    assert ("  ∂L/∂layer2.bias (1) = G, summed over the broadcast axes (200×1) → (1)"
-            in lines)
-    assert ("  ∂L/∂layer1.bias (10) = G, summed over the broadcast axes (200×10) → (10)"
-            in lines)
+    assert "  ∂L/∂Z2 (200×1) = c (Z2 − Y) ⊙ G   [c = 2/N, N = 200]" in lines
+    assert "  ∂L/∂layer2.bias (1) = Gᵀ 𝟏, the column sums of G (200×1)" in lines
+    assert "  ∂L/∂layer1.bias (10) = Gᵀ 𝟏, the column sums of G (200×10)" in lines
 
     # every parameter gets a line, with its own shape
     shapes = {name: shape for name, shape in LHS.findall("\n".join(lines))}
@@ -212,7 +213,7 @@ def test_trace_backward_on_the_seed_model_prints_each_step_with_names_and_shapes
 
     # one numbered header per node, in an order where each G was computed by an earlier step
     headers = [line for line in lines if not line.startswith("  ")]
-    assert [int(h[1:h.index("]")]) for h in headers] == list(range(1, 11))
+    assert [int(h[1:h.index("]")]) for h in headers] == list(range(1, 5))
     computed = {"L"}
     for line in lines:
         if not line.startswith("  "):
@@ -228,6 +229,32 @@ def test_trace_backward_on_the_seed_model_prints_each_step_with_names_and_shapes
     for (name, p), (_, q) in zip(model.named_parameters(), twin.named_parameters()):
         assert p.grad is not None
         np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy(), err_msg=name)
+
+
+class ByHand(te_nn.Module):
+    """The seed's model with Z = X Wᵀ + b written out (matmul, transpose, add)."""
+
+    def __init__(self):
+        super().__init__()
+        self.W1 = te_nn.Parameter(te.randn(3, 2))
+        self.b1 = te_nn.Parameter(te.zeros(3))
+        self.W2 = te_nn.Parameter(te.randn(1, 3))
+        self.b2 = te_nn.Parameter(te.zeros(1))
+
+    def forward(self, x):
+        return (x @ self.W1.T + self.b1).relu() @ self.W2.T + self.b2
+
+
+def test_trace_backward_names_a_layer_written_out_by_hand():
+    model = ByHand()
+    X, y = te.randn(4, 2), te.randn(4, 1)
+    lines = viz.trace_backward(((model(X) - y) ** 2).mean(), model=model, file=io.StringIO())
+    assert "  ∂L/∂W2 (1×3) = Gᵀ (1×4) · H1 (4×3)" in lines
+    assert "  ∂L/∂H1 (4×3) = G (4×1) · W2 (1×3)" in lines
+    assert "  ∂L/∂W1 (3×2) = Gᵀ (3×4) · X (4×2)" in lines
+    assert "  ∂L/∂b1 (3) = G, summed over the broadcast axes (4×3) → (3)" in lines
+    assert ("  (transposes ∂L/∂W2ᵀ back to W2's layout: shown in the matmul step above)"
+            in lines)
 
 
 def test_trace_backward_gradients_match_pytorch():
@@ -294,7 +321,8 @@ def test_every_primitive_has_a_rule_read_from_its_docstring():
     table = viz._rule_table()
     for name, cls in ops.PRIMITIVES.items():
         rules = table[name]
-        assert rules.get("A") or rules.get("Aᵢ"), f"no ∂L/∂A rule parsed for {name}"
+        first = rules.get("A") or rules.get("Aᵢ") or rules.get("X")  # X: linear's input
+        assert first, f"no ∂L/∂A rule parsed for {name}"
         for letter, texts in rules.items():
             for text in texts:  # a rule is a formula, not a run-on sentence
                 assert "∂L/∂" not in text and not text.endswith((".", ",", ";")), (name, text)

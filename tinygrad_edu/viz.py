@@ -256,6 +256,8 @@ def _rule_parameters(node):
         return f"p = {node.exponent:g}"
     if name == "mean":
         return f"N = {node.count}"
+    if name == "mse":
+        return f"c = 2/N, N = {node.saved_arrays[0].size}" if node.reduction == "mean" else "c = 2"
     return ""
 
 
@@ -295,7 +297,8 @@ class _Names:
             first = node.inputs[0] if node.inputs else None
             if _is_transpose(node):
                 name = self.of(node.inputs[0]) + "ᵀ"
-            elif (op == "add" and _is_linear_matmul(first) and isinstance(node.inputs[1], Tensor)):
+            elif op == "linear" or (op == "add" and _is_linear_matmul(first)
+                                    and isinstance(node.inputs[1], Tensor)):
                 layers += 1
                 name = f"Z{layers}"
             elif op in ("relu", "tanh", "sigmoid") and re.fullmatch(r"Z\d+", self.of(first)):
@@ -328,6 +331,8 @@ def _step_lines(node, input_grads, grad_out, names):
         return lines
     if _op_name(node) == "matmul":
         return lines + _matmul_lines(node, input_grads, grad_out, names)
+    if _op_name(node) == "linear":
+        return lines + _linear_lines(node, grad_out, names)
     letters = {"A": 0, "B": 1, "V": 1}
     for index, (target, g) in enumerate(zip(node.inputs, input_grads)):
         if target is None or g is None:
@@ -342,8 +347,9 @@ def _step_lines(node, input_grads, grad_out, names):
             if token == "Aᵢ":
                 return target_name
             i = letters[token]
-            return names.of(node.inputs[i]) if i < len(node.inputs) and \
-                node.inputs[i] is not None else token
+            if i < len(node.inputs) and node.inputs[i] is not None:
+                return names.of(node.inputs[i])
+            return "Y" if (token, _op_name(node)) == ("B", "mse") else token  # mse's target
 
         rule = _LETTER.sub(rename, _rule_text(node, index))
         line = f"  ∂L/∂{target_name} {_shape_text(target_shape)} = {rule}"
@@ -392,20 +398,42 @@ def _matmul_lines(node, input_grads, grad_out, names):
     return lines
 
 
+def _linear_lines(node, grad_out, names):
+    """Z = X Wᵀ + 𝟏 bᵀ:  ∂L/∂X = G · W,  ∂L/∂W = Gᵀ · X,  ∂L/∂b = Gᵀ 𝟏, with shapes."""
+    x, w = node.saved_arrays
+    g = _shape_text
+    x_target, w_target, b_target = node.inputs
+    x_name = names.of(x_target) if x_target is not None else "X"
+    w_name = names.of(w_target) if w_target is not None else "W"
+    rows = grad_out.reshape(-1, w.shape[0]).shape[0] if w.shape[0] else 0
+    lines = []
+    if x_target is not None:
+        lines.append(f"  ∂L/∂{x_name} {g(x.shape)} = G {g(grad_out.shape)} · "
+                     f"{w_name} {g(w.shape)}")
+    if w_target is not None:
+        lines.append(f"  ∂L/∂{w_name} {g(w.shape)} = Gᵀ {g((w.shape[0], rows))} · "
+                     f"{x_name} {g((rows, x.shape[-1]))}")
+    if b_target is not None:
+        lines.append(f"  ∂L/∂{names.of(b_target)} {g(b_target.shape)} = Gᵀ 𝟏, the column sums "
+                     f"of G {g(grad_out.shape)}")
+    return lines
+
+
 def trace_backward(loss, model=None, file=None):
     """Run ``loss.backward()`` and print each node's step as the engine takes it.
 
     The engine's own backward pass does the work; a hook on every node (Node.register_hook:
     called after the node's backward step with its input gradients and G) prints the step:
 
-        [5] MatMulBackward0: G = ∂L/∂matmul2 (200×1)
+        [2] LinearBackward0: G = ∂L/∂Z2 (200×1)
           ∂L/∂H1 (200×10) = G (200×1) · layer2.weight (1×10)
           ∂L/∂layer2.weight (1×10) = Gᵀ (1×200) · H1 (200×10)
+          ∂L/∂layer2.bias (1) = Gᵀ 𝟏, the column sums of G (200×1)
 
     G is ∂L/∂(the node's output); each rule comes from the op's docstring in ops.py.  A
     gradient that comes back in a broadcast shape (a bias's: one row per sample) says so; the
-    engine sums it to the input's shape.  The transpose inside Z = X Wᵀ is folded into the
-    matmul's line.  Lines go to `file` (default sys.stdout) and are returned as a list.
+    engine sums it to the input's shape.  A Z = X Wᵀ + b written out by hand (matmul of a
+    transpose, then add) gets the same names, its transpose folded into the matmul's line.  Lines go to `file` (default sys.stdout) and are returned as a list.
     The hooks are removed afterwards, also when backward fails.
     """
     _check_tensor(loss, "trace_backward")

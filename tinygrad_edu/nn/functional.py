@@ -1,8 +1,10 @@
 """nn.functional: activations, the linear map and the losses as plain functions.
 
 Every function here is composed from Tensor operations, so the one backward pass in
-autograd.py differentiates it; only the shape, dtype and value checks that give readable
-errors are written out by hand.  Notation (DESIGN.md): X (n × d) a batch with one sample per
+autograd.py differentiates it, except two that are primitive ops in ops.py, as in PyTorch:
+linear (ops.Linear, PyTorch's addmm) and the unweighted mse_loss (ops.MseLoss).  The seed's
+MLP calls little else, and one node each instead of three makes it twice as fast.  Only the
+shape, dtype and value checks that give readable errors are written out by hand.  Notation (DESIGN.md): X (n × d) a batch with one sample per
 row, W (out × in), b (out), Z = X Wᵀ + 𝟏 bᵀ; a loss L reduces the per-element losses ℓᵢ by
 'mean' (Σℓᵢ / n), 'sum' (Σℓᵢ) or 'none' (the ℓᵢ themselves).
 
@@ -22,7 +24,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import Function
-from ..tensor import Tensor, broadcast_shapes, where
+from .. import ops
+from ..tensor import Tensor, _prepare, broadcast_shapes, where
 
 __all__ = [
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",
@@ -141,22 +144,27 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def _check_linear(input, weight, bias, who):
-    """The checks before Z = X Wᵀ + b: last dimension of X = in_features, same dtypes."""
-    if input.ndim == 0:
+    """The checks before Z = X Wᵀ + b: X has in_features last, W is out × in, b has out
+    entries, one dtype.  Reads the arrays' shapes directly: this runs on every layer call."""
+    x, w = input._data, weight._data
+    if x.ndim == 0:
         raise RuntimeError(
             f"{who}: the input must have at least 1 dimension (a sample of in_features "
             f"values, or a batch of them), got a 0-d tensor")
-    if weight.ndim not in (1, 2):
-        raise RuntimeError(f"{who}: weight must be 1-D or 2-D (out × in), got shape "
-                           f"{tuple(weight.shape)}")
-    in_features = weight.shape[-1]
-    if input.shape[-1] != in_features:
+    if w.ndim != 2:
+        raise RuntimeError(f"{who}: weight must be 2-D (out_features × in_features), got shape "
+                           f"{tuple(w.shape)}")
+    if x.shape[-1] != w.shape[1]:
         raise RuntimeError(
-            f"{who}: the input's last dimension is {input.shape[-1]} but in_features is "
-            f"{in_features} (input shape {tuple(input.shape)}, weight shape "
-            f"{tuple(weight.shape)}): each sample must have in_features values")
+            f"{who}: the input's last dimension is {x.shape[-1]} but in_features is "
+            f"{w.shape[1]} (input shape {tuple(x.shape)}, weight shape {tuple(w.shape)}): "
+            f"each sample must have in_features values")
+    if bias is not None and bias._data.shape not in ((w.shape[0],), (1,)):
+        raise RuntimeError(
+            f"{who}: bias must have out_features = {w.shape[0]} entries (shape "
+            f"({w.shape[0]},)), got shape {tuple(bias._data.shape)}")
     for role, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t._data.dtype != input._data.dtype:
+        if t is not None and t._data.dtype != x.dtype:
             raise RuntimeError(
                 f"{who}: the input is {input.dtype.name} but the {role} is {t.dtype.name}; "
                 f"use the same dtype for both (e.g. x.float(), or model.double())")
@@ -165,19 +173,14 @@ def _check_linear(input, weight, bias, who):
 def linear(input, weight, bias=None):
     """Z = X Wᵀ + 𝟏 bᵀ:  X (… × in), W (out × in), b (out) → Z (… × out).
 
-    Backward (by the engine, through matmul and add): ∂L/∂X = G W, ∂L/∂W = Gᵀ X,
-    ∂L/∂b = Gᵀ 𝟏 (the column sums of G).
+    One primitive op (ops.Linear, like PyTorch's addmm): ∂L/∂X = G W, ∂L/∂W = Gᵀ X,
+    ∂L/∂b = Gᵀ 𝟏 (the column sums of G) — the rules of matmul, permute and add composed.
     """
     input = _tensor_arg(input, "input", "linear")
     weight = _tensor_arg(weight, "weight", "linear")
     bias = None if bias is None else _tensor_arg(bias, "bias", "linear")
     _check_linear(input, weight, bias, "linear")
-    return _linear(input, weight, bias)
-
-
-def _linear(input, weight, bias):
-    out = input @ weight.T
-    return out if bias is None else out + bias
+    return ops.Linear.apply(input, weight, bias)
 
 
 def _softplus(x):
@@ -198,20 +201,26 @@ def _softplus(x):
 # Regression losses: MSE and L1
 # --------------------------------------------------------------------------------------------
 
-def _regression_loss(input, target, reduction, weight, who, per_element):
+def _regression_operands(input, target, who):
+    """Two tensors for a regression loss; a target of another shape warns (PyTorch's rule,
+    usually an (n, 1) vs (n,) mistake), then broadcasts."""
     input = _tensor_arg(input, "input", who)
     target = _tensor_arg(target, "target", who)
-    if target.shape != input.shape:
-        # PyTorch's rule: warn, then broadcast (usually a (n, 1) vs (n,) mistake)
+    if target._data.shape != input._data.shape:
         warnings.warn(
             f"{who}: Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
             f"Please ensure they have the same size.", UserWarning, stacklevel=4)
         broadcast_shapes(who, input.shape, target.shape)
-    if not (input.dtype.is_floating_point or target.dtype.is_floating_point):
+    if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
         raise TypeError(
             f"{who}: expected floating point input or target, got {input.dtype.name} and "
             f"{target.dtype.name}; convert with .float()")
+    return input, target
+
+
+def _regression_loss(input, target, reduction, weight, who, per_element):
+    """per_element(X − Y), optionally weighted, then reduced (operands already checked)."""
     losses = per_element(input - target)
     if weight is None:
         return _reduce(losses, reduction)
@@ -236,7 +245,13 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def _mse_loss(input, target, reduction, weight, who):
-    return _regression_loss(input, target, reduction, weight, who, lambda d: d ** 2)
+    """Unweighted, one primitive op (ops.MseLoss, as PyTorch's mse_loss); weighted, composed."""
+    input, target = _regression_operands(input, target, who)
+    if weight is not None:
+        return _regression_loss(input, target, reduction, weight, who, lambda d: d ** 2)
+    if input._data.dtype != target._data.dtype:
+        input, target = _prepare((input, target), who)
+    return ops.MseLoss.apply(input, target, reduction=reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -246,6 +261,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def _l1_loss(input, target, reduction, weight, who):
+    input, target = _regression_operands(input, target, who)
     return _regression_loss(input, target, reduction, weight, who, lambda d: d.abs())
 
 

@@ -11,6 +11,7 @@ import operator
 import numpy as np
 
 from .. import dtypes as _dt
+from .. import ops
 from ..tensor import Tensor
 from ..tensor import device as _device
 from . import functional as F
@@ -67,8 +68,13 @@ class Linear(Module):
 
     def forward(self, input):
         input = _input_tensor(input, "Linear")
-        F._check_linear(input, self.weight, self.bias, f"Linear({self.extra_repr()})")
-        return F._linear(input, self.weight, self.bias)
+        weight, bias = self.weight, self.bias
+        try:
+            F._check_linear(input, weight, bias, "Linear")
+        except RuntimeError as error:  # name the layer fully only when something is wrong
+            raise RuntimeError(str(error).replace(
+                "Linear", f"Linear({self.extra_repr()})", 1)) from None
+        return ops.Linear.apply(input, weight, bias)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
