@@ -19,6 +19,7 @@ backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays,
 """
 
 import functools
+import itertools
 import linecache
 import os
 import sys
@@ -149,6 +150,7 @@ class enable_grad(_GradModeContext):
 # --------------------------------------------------------------------------------------------
 
 _FREED = object()  # marks saved values released by a backward pass without retain_graph
+_creation_counter = itertools.count()  # Node.sequence_nr, as PyTorch numbers its nodes
 
 
 class AccumulateGrad:
@@ -175,9 +177,13 @@ class Node:
     own, so no input's data is kept alive for them.
     """
 
-    __slots__ = ("op", "inputs", "needs_input_grad", "out_shape", "out_dtype",
-                 "_saved", "_saved_versions", "_retained", "_hooks", "__dict__")
+    __slots__ = ("op", "inputs", "needs_input_grad", "out_shape", "out_dtype", "sequence_nr",
+                 "_saved", "_saved_versions", "__dict__")
     # __dict__ stays: an op keeps its own facts on ctx too (ctx.dim = …), as in PyTorch.
+
+    _retained = None  # weakref to the output Tensor once it called retain_grad()
+    _hooks = None     # functions registered with register_hook
+    # (class-level defaults: most nodes never set them, so creating a node need not either)
 
     def __init__(self, op, inputs, needs_input_grad, out_shape=None, out_dtype=None):
         self.op = op
@@ -185,10 +191,9 @@ class Node:
         self.needs_input_grad = needs_input_grad
         self.out_shape = out_shape
         self.out_dtype = out_dtype
+        self.sequence_nr = next(_creation_counter)  # creation order: inputs are always older
         self._saved = ()
         self._saved_versions = ()  # (version box, version at save time) for saved tensors
-        self._retained = None      # weakref to the output Tensor when it called retain_grad()
-        self._hooks = None
 
     # ----- what an op calls during forward / backward
     def save_for_backward(self, *values):
@@ -368,25 +373,26 @@ def _versions_of_saved(saved, inputs, arrays, result):
 # The backward pass.
 # --------------------------------------------------------------------------------------------
 
-def _topological_order(root):
-    """Nodes reachable from root, each before every node it feeds on (iterative DFS)."""
-    postorder = []
-    visited = set()
-    stack = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            postorder.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
+def _topological_order(*roots):
+    """The nodes reachable from the roots, newest first.
+
+    A node is created after the nodes it feeds on (its inputs exist before the op runs), so
+    the reverse of creation order puts every node before all of its inputs: each node's
+    gradient is complete when its turn comes.  One walk finds the nodes, one sort orders them.
+    """
+    found = list(dict.fromkeys(roots))
+    seen = set(found)
+    for node in found:  # the list grows while it is walked: every reachable node is visited
         for target in node.inputs:
-            if isinstance(target, Node) and target not in visited:
-                stack.append((target, False))
-    postorder.reverse()
-    return postorder
+            if isinstance(target, Node) and target not in seen:
+                seen.add(target)
+                found.append(target)
+    found.sort(key=_newest_first)
+    return found
+
+
+def _newest_first(node):
+    return -node.sequence_nr
 
 
 def _unbroadcast(grad, shape, node, index):
@@ -408,16 +414,17 @@ def _unbroadcast(grad, shape, node, index):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1)
     if axes:
-        grad = grad.sum(axis=axes)
+        grad = np.add.reduce(grad, axis=axes)  # grad.sum without its Python-level wrapper
     return grad.reshape(shape)
 
 
 def _accumulate_into_leaf(leaf, grad):
-    """leaf.grad += grad; the first gradient is stored as a copy the leaf owns."""
-    if leaf.grad is None:
-        leaf.grad = Tensor._wrap(np.array(grad, dtype=leaf._data.dtype, copy=True))
+    """leaf.grad += grad; the first gradient is stored as a copy the leaf owns.  (grad already
+    has the leaf's shape and dtype, so the checks of the .grad setter are skipped.)"""
+    if leaf._grad is None:
+        leaf._grad = Tensor._wrap(grad.copy())
     else:
-        leaf.grad._data += grad
+        leaf._grad._data += grad
 
 
 def _run_backward(roots, retain_graph, capture=None):
@@ -431,18 +438,11 @@ def _run_backward(roots, retain_graph, capture=None):
     # A Node's entry is complete when its turn comes (topological order); the leaves' entries
     # are complete at the end, and each leaf's .grad is updated once.
     grads = {}
-    order_roots = []
     for tensor, g in roots:
         key = tensor if tensor.grad_fn is None else tensor.grad_fn
         grads[key] = g if key not in grads else grads[key] + g
-        if tensor.grad_fn is not None:
-            order_roots.append(tensor.grad_fn)
-    if len(order_roots) == 1:
-        order = _topological_order(order_roots[0])
-    elif order_roots:  # several roots: one order over all of them, through a virtual root
-        order = _topological_order(Node(None, tuple(order_roots), ()))[1:]
-    else:
-        order = []
+    order = _topological_order(*[t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    anomaly = _anomaly_mode.enabled
     token = _numpy_errors.set(_IGNORE_ALL)
     try:
         for node in order:
@@ -458,14 +458,16 @@ def _run_backward(roots, retain_graph, capture=None):
             input_grads = node.op.backward(node, grad_out)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            if len(input_grads) != len(node.inputs):
+            inputs = node.inputs
+            if len(input_grads) != len(inputs):
                 raise RuntimeError(
                     f"{node.name()}: backward returned {len(input_grads)} gradients but the op "
-                    f"has {len(node.inputs)} inputs")
+                    f"has {len(inputs)} inputs")
             if node._hooks:
                 for hook in node._hooks:
                     hook(input_grads, grad_out)
-            for index, (target, g) in enumerate(zip(node.inputs, input_grads)):
+            for index, target in enumerate(inputs):
+                g = input_grads[index]
                 if target is None or g is None:
                     continue
                 if isinstance(target, Node):
@@ -476,9 +478,10 @@ def _run_backward(roots, retain_graph, capture=None):
                     g = _unbroadcast(g, shape, node, index)
                 if g.dtype != dtype:
                     g = g.astype(dtype)
-                if _anomaly_mode.enabled:
+                if anomaly:
                     _check_anomaly_output(node, index, g)
-                grads[target] = g if target not in grads else grads[target] + g
+                previous = grads.get(target)
+                grads[target] = g if previous is None else previous + g
             if not retain_graph:
                 node._release()
         for leaf, g in grads.items():  # only the leaves' totals are left
