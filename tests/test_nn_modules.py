@@ -6,6 +6,7 @@ gradients, printed text, names and state-dict keys are compared.
 """
 
 import copy
+import pickle
 import math
 import warnings
 from collections import OrderedDict
@@ -727,3 +728,37 @@ def test_sequential_rejects_non_modules():
         nn.Sequential(nn.ReLU(), lambda x: x)
     with pytest.raises(TypeError, match="is not a Module subclass"):
         torch.nn.Sequential(torch.nn.ReLU(), lambda x: x)
+
+
+# --------------------------------------------------------------------------------------------
+# Registered entries are plain attributes too (a lookup without __getattr__), never stale
+# --------------------------------------------------------------------------------------------
+
+def _attribute_matches_registries(module):
+    for registry in (module._parameters, module._buffers, module._modules):
+        for name, value in registry.items():
+            assert module.__dict__[name] is value, name
+
+
+@pytest.mark.parametrize("copy_of", [lambda m: m, copy.deepcopy,
+                                     lambda m: pickle.loads(pickle.dumps(m))],
+                         ids=["original", "deepcopy", "pickle"])
+def test_every_way_of_changing_a_registry_changes_the_attribute(copy_of):
+    model = copy_of(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)))
+    layer = model[0]
+    assert "weight" in layer.__dict__ and layer.weight is layer._parameters["weight"]
+    layer.weight = nn.Parameter(tinygrad_edu.zeros(3, 2))                 # __setattr__
+    layer._parameters["bias"] = None                            # the registry directly
+    layer.register_buffer("scale", tinygrad_edu.ones(1))
+    layer._buffers.pop("scale")
+    assert not hasattr(layer, "scale")
+    del layer.weight                                            # __delattr__
+    assert not hasattr(layer, "weight") and "weight" not in layer.__dict__
+    layer._parameters.setdefault("weight", nn.Parameter(tinygrad_edu.ones(3, 2)))
+    assert layer.weight.sum().item() == 6.0
+    del model[1]                                                # Sequential renumbers
+    assert list(model._modules) == ["0", "1"] and getattr(model, "1") is model._modules["1"]
+    for m in model.modules():
+        _attribute_matches_registries(m)
+    layer._parameters.clear()
+    assert not hasattr(layer, "bias") and list(layer.parameters()) == []

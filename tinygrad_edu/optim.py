@@ -172,8 +172,9 @@ class Optimizer:
         gradient: what a step updates, in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    yield group, p, _array(p), _array(p.grad)
+                grad = p._grad  # the field, not the property: a parameter is a leaf
+                if grad is not None:
+                    yield group, p, p._data, grad._data
 
     def _run_closure(self, closure):
         """``step(closure)``: re-evaluate the loss (with recording on) and return it."""
@@ -323,13 +324,13 @@ class SGD(Optimizer):
         """One update of every parameter that has a gradient; returns closure()'s loss."""
         loss = self._run_closure(closure)
         for group, p, w, g in self._parameters_to_update():
-            lr, momentum = group["lr"], group["momentum"]
-            dampening, weight_decay = group["dampening"], group["weight_decay"]
+            lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
             if group["maximize"]:
                 g = -g
             if weight_decay != 0:
                 g = g + weight_decay * w
             if momentum != 0:
+                dampening = group["dampening"]
                 state = self.state[p]
                 buf = state.get("momentum_buffer")
                 if buf is None:

@@ -18,6 +18,7 @@ Shuffling draws from the library's random stream, so ``tinygrad_edu.manual_seed(
 """
 
 import collections.abc
+import itertools
 import math
 import numbers
 import warnings
@@ -107,12 +108,22 @@ class TensorDataset(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def __getitems__(self, indices):
-        """The samples at ``indices``, taken with one index array per tensor."""
+        """The samples at ``indices``, taken with one index array per tensor (straight from
+        the arrays when the tensor records nothing: data, the usual case, needs no graph)."""
         index_array = np.asarray(indices, dtype=np.int64)
-        return SampleBatch(t[index_array] for t in self.tensors)
+        return SampleBatch(t[index_array] if t.requires_grad else _rows(t, index_array)
+                           for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
+
+
+def _rows(t, index_array):
+    """t[index_array] for a tensor outside the graph, taken from its array directly."""
+    try:
+        return Tensor._wrap(t._data[index_array])
+    except IndexError:
+        return t[index_array]  # an index out of range: the Tensor's indexing explains it
 
 
 class Subset(Dataset):
@@ -294,13 +305,11 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self):
-        batch = []
-        for index in self.sampler:
-            batch.append(index)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
+        indices = iter(self.sampler)
+        while True:
+            batch = list(itertools.islice(indices, self.batch_size))  # the next batch_size
+            if not batch or (self.drop_last and len(batch) < self.batch_size):
+                return
             yield batch
 
     def __len__(self):
