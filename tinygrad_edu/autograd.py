@@ -21,6 +21,7 @@ backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays,
 import functools
 import itertools
 import linecache
+import math
 import os
 import sys
 import threading
@@ -328,7 +329,7 @@ class Op:
         node.out_shape = out.shape
         node.out_dtype = out.dtype
         if node._saved:
-            node._saved_versions = _versions_of_saved(node._saved, inputs, arrays, result)
+            node._saved_versions = _versions_of_saved(node._saved, inputs, result)
         return result
 
 
@@ -353,19 +354,19 @@ def _attach(node, inputs, needs, result):
     node.out_dtype = result._data.dtype
 
 
-def _versions_of_saved(saved, inputs, arrays, result):
+def _versions_of_saved(saved, inputs, result):
     """Version stamps of the saved arrays that are some Tensor's storage (input or output)."""
     stamps = []
-    out = result._data
     for value in saved:
-        if value is out:
+        if value is None:
+            continue
+        if value is result._data:
             stamps.append((result._version, 0))
-        elif value is not None:
-            for x, a in zip(inputs, arrays):
-                if value is a:
-                    if isinstance(x, Tensor):
-                        stamps.append((x._version, x._version[0]))
-                    break
+            continue
+        for x in inputs:
+            if isinstance(x, Tensor) and x._data is value:
+                stamps.append((x._version, x._version[0]))
+                break
     return stamps
 
 
@@ -405,6 +406,11 @@ def _unbroadcast(grad, shape, node, index):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
+    if lead > 0 and grad.shape[lead:] == shape and grad.size and grad.dtype.kind == "f":
+        # Only leading axes to sum (a bias added to every row): 𝟏ᵀ G as a BLAS matrix-vector
+        # product sums the rows two to three times faster than ufunc.reduce along axis 0.
+        rows = math.prod(grad.shape[:lead])
+        return np.matmul(np.ones(rows, dtype=grad.dtype), grad.reshape(rows, -1)).reshape(shape)
     ok = lead >= 0 and all(s == 1 or s == g for s, g in zip(shape, grad.shape[lead:]))
     if not ok:
         raise RuntimeError(
@@ -476,7 +482,7 @@ def _run_backward(roots, retain_graph, capture=None):
                     shape, dtype = target._data.shape, target._data.dtype
                 if g.shape != shape:
                     g = _unbroadcast(g, shape, node, index)
-                if g.dtype != dtype:
+                if g.dtype is not dtype and g.dtype != dtype:  # `is` first: it is fast
                     g = g.astype(dtype)
                 if anomaly:
                     _check_anomaly_output(node, index, g)
@@ -485,16 +491,12 @@ def _run_backward(roots, retain_graph, capture=None):
             if not retain_graph:
                 node._release()
         for leaf, g in grads.items():  # only the leaves' totals are left
-            _deliver_to_leaf(leaf, g, capture)
+            if capture is None:
+                _accumulate_into_leaf(leaf, g)
+            elif leaf in capture:
+                capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
     finally:
         _numpy_errors.reset(token)
-
-
-def _deliver_to_leaf(leaf, g, capture):
-    if capture is None:
-        _accumulate_into_leaf(leaf, g)
-    elif leaf in capture:
-        capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
 
 
 def _initial_gradient(tensor, gradient, what="backward"):
@@ -505,7 +507,7 @@ def _initial_gradient(tensor, gradient, what="backward"):
                 f"grad can be implicitly created only for scalar outputs: {what} was called on "
                 f"a tensor of shape {tuple(tensor.shape)}; pass gradient= of that shape "
                 f"(e.g. loss.sum().backward() or y.backward(torch.ones_like(y)))")
-        return np.ones(tensor.shape, dtype=tensor._data.dtype)
+        return np.ones_like(tensor._data)
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != tuple(tensor.shape):
         raise RuntimeError(

@@ -700,11 +700,12 @@ class Linear(Op):
     def backward(ctx, g):
         x, w = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad
-        # Every row of every batch is one sample: flatten them to (rows × out) and (rows × in).
-        rows = math.prod(x.shape[:-1])
-        g2 = g.reshape(rows, w.shape[0])
+        g2, x2 = g, x
+        if x.ndim != 2:  # every row of every batch is one sample: (rows × out), (rows × in)
+            rows = math.prod(x.shape[:-1])
+            g2, x2 = g.reshape(rows, w.shape[0]), x.reshape(rows, x.shape[-1])
         gx = np.matmul(g2, w).reshape(x.shape) if need_x else None
-        gw = np.matmul(g2.T, x.reshape(rows, x.shape[-1])) if need_w else None
+        gw = np.matmul(g2.T, x2) if need_w else None
         return gx, gw, (g if need_b else None)
 
 

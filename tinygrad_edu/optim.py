@@ -154,10 +154,10 @@ class Optimizer:
         """Forget the gradients: ``p.grad = None`` (default), or fill them with zeros."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:  # the field, not the property: a parameter is a leaf
                     continue
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 else:
                     if p.grad.grad_fn is not None:
                         p.grad.detach_()
