@@ -316,3 +316,18 @@ def test_mse_gradient_near_float32_overflow():
     PyTorch's fused one does, so the gradient stays finite (2 ⊙ 2e38 would be inf)."""
     compare(_loss("mse_loss", reduction="mean"), [np.array([1e38, 1.0]), np.array([-1e38, 0.0])],
             "float32", "mse_loss mean float32 near overflow")
+
+
+@pytest.mark.parametrize("side", [10, 100], ids=["small (np.where)", "large (product)"])
+def test_relu_gradient_selects_both_ways_like_pytorch(side):
+    """relu's backward selects G (exact zeros where out ≤ 0, G passed where out is NaN) on
+    either of its two paths: np.where for small arrays, the product for large ones."""
+    rng = np.random.default_rng(side)
+    x = rng.choice([-1.0, 0.0, -0.0, 2.0, np.nan, np.inf, -np.inf], size=(side, side))
+    g = rng.choice([1.0, -3.0, 0.0, np.inf, -np.inf, np.nan], size=(side, side))
+    ours = tg.tensor(x, requires_grad=True)
+    ours.relu().backward(tg.tensor(g))
+    theirs = torch.tensor(x, requires_grad=True)
+    theirs.relu().backward(torch.tensor(g))
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    assert (np.signbit(ours.grad.numpy()) == np.signbit(theirs.grad.numpy())).all()

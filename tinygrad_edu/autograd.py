@@ -21,7 +21,7 @@ backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays,
 import functools
 import itertools
 import linecache
-import math
+import operator
 import os
 import sys
 import threading
@@ -204,7 +204,11 @@ class Node:
     @property
     def saved_arrays(self):
         """The arrays an Op saved, checked against freeing and in-place changes."""
-        self._check_saved()
+        for box, version in self._saved_versions:  # (inline: this runs for every node)
+            if box[0] != version:
+                self._check_saved()  # raises, naming the change
+        if self._saved is _FREED:
+            self._check_saved()
         return self._saved
 
     @property
@@ -388,12 +392,11 @@ def _topological_order(*roots):
             if isinstance(target, Node) and target not in seen:
                 seen.add(target)
                 found.append(target)
-    found.sort(key=_newest_first)
+    found.sort(key=_creation_number, reverse=True)
     return found
 
 
-def _newest_first(node):
-    return -node.sequence_nr
+_creation_number = operator.attrgetter("sequence_nr")
 
 
 def _unbroadcast(grad, shape, node, index):
@@ -406,11 +409,8 @@ def _unbroadcast(grad, shape, node, index):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    if lead > 0 and grad.shape[lead:] == shape and grad.size and grad.dtype.kind == "f":
-        # Only leading axes to sum (a bias added to every row): 𝟏ᵀ G as a BLAS matrix-vector
-        # product sums the rows two to three times faster than ufunc.reduce along axis 0.
-        rows = math.prod(grad.shape[:lead])
-        return np.matmul(np.ones(rows, dtype=grad.dtype), grad.reshape(rows, -1)).reshape(shape)
+    if lead > 0 and grad.shape[lead:] == shape:  # only leading axes (a bias added to each row)
+        return np.add.reduce(grad, axis=tuple(range(lead)))  # grad.sum, without its wrapper
     ok = lead >= 0 and all(s == 1 or s == g for s, g in zip(shape, grad.shape[lead:]))
     if not ok:
         raise RuntimeError(
@@ -488,8 +488,9 @@ def _run_backward(roots, retain_graph, capture=None):
                     _check_anomaly_output(node, index, g)
                 previous = grads.get(target)
                 grads[target] = g if previous is None else previous + g
-            if not retain_graph:
-                node._release()
+            if not retain_graph:  # release what the node saved (node._release, inline)
+                node._saved = _FREED
+                node._saved_versions = ()
         for leaf, g in grads.items():  # only the leaves' totals are left
             if capture is None:
                 _accumulate_into_leaf(leaf, g)
