@@ -159,15 +159,22 @@ def _check_linear(input, weight, bias, who):
             f"{who}: the input's last dimension is {x.shape[-1]} but in_features is "
             f"{w.shape[1]} (input shape {tuple(x.shape)}, weight shape {tuple(w.shape)}): "
             f"each sample must have in_features values")
-    if bias is not None and bias._data.shape not in ((w.shape[0],), (1,)):
-        raise RuntimeError(
-            f"{who}: bias must have out_features = {w.shape[0]} entries (shape "
-            f"({w.shape[0]},)), got shape {tuple(bias._data.shape)}")
-    for role, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t._data.dtype != x.dtype:
+    if w.dtype != x.dtype:
+        _dtype_mismatch(input, weight, "weight", who)
+    if bias is not None:
+        b = bias._data
+        if b.shape != (w.shape[0],) and b.shape != (1,):
             raise RuntimeError(
-                f"{who}: the input is {input.dtype.name} but the {role} is {t.dtype.name}; "
-                f"use the same dtype for both (e.g. x.float(), or model.double())")
+                f"{who}: bias must have out_features = {w.shape[0]} entries (shape "
+                f"({w.shape[0]},)), got shape {tuple(b.shape)}")
+        if b.dtype != x.dtype:
+            _dtype_mismatch(input, bias, "bias", who)
+
+
+def _dtype_mismatch(input, t, role, who):
+    raise RuntimeError(
+        f"{who}: the input is {input.dtype.name} but the {role} is {t.dtype.name}; use the same "
+        f"dtype for both (e.g. x.float(), or model.double())")
 
 
 def linear(input, weight, bias=None):
