@@ -385,7 +385,7 @@ def _topological_order(*roots):
     the reverse of creation order puts every node before all of its inputs: each node's
     gradient is complete when its turn comes.  One walk finds the nodes, one sort orders them.
     """
-    found = list(dict.fromkeys(roots))
+    found = list(dict.fromkeys(roots)) if len(roots) > 1 else list(roots)
     seen = set(found)
     for node in found:  # the list grows while it is walked: every reachable node is visited
         for target in node.inputs:
@@ -508,7 +508,7 @@ def _initial_gradient(tensor, gradient, what="backward"):
                 f"grad can be implicitly created only for scalar outputs: {what} was called on "
                 f"a tensor of shape {tuple(tensor.shape)}; pass gradient= of that shape "
                 f"(e.g. loss.sum().backward() or y.backward(torch.ones_like(y)))")
-        return np.ones_like(tensor._data)
+        return np.array(1, dtype=tensor._data.dtype).reshape(tensor._data.shape)  # 𝟏, fast
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != tuple(tensor.shape):
         raise RuntimeError(

@@ -111,8 +111,8 @@ class TensorDataset(Dataset):
         """The samples at ``indices``, taken with one index array per tensor (straight from
         the arrays when the tensor records nothing: data, the usual case, needs no graph)."""
         index_array = np.asarray(indices, dtype=np.int64)
-        return SampleBatch(t[index_array] if t.requires_grad else _rows(t, index_array)
-                           for t in self.tensors)
+        return SampleBatch([t[index_array] if t._requires_grad else _rows(t, index_array)
+                            for t in self.tensors])
 
     def __len__(self):
         return self.tensors[0].shape[0]
