@@ -160,6 +160,30 @@ def _interleaved(lib):
     return seen
 
 
+def test_backward_frees_each_gradient_once_it_is_passed_on():
+    """Peak memory of a backward pass through Linear → ReLU → Linear → ReLU → Linear.
+
+    With A the size of one activation (n × d float32): at the costliest step, a hidden ReLU's
+    backward, G (A), G ⊙ mask (A), the mask's two bool arrays (A/2) and the small weight
+    gradients are alive: about 2.75 A.  A step that kept its returned tuple alive (linear's
+    bias gradient is G itself) would hold one more G: about 4 A.
+    """
+    tinygrad_edu.manual_seed(0)
+    n, d = 1024, 256
+    X = tinygrad_edu.randn(n, d)
+    model = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, d), nn.ReLU(),
+                          nn.Linear(d, 1))
+    loss = model(X).sum()
+    tracemalloc.start()
+    try:
+        loss.backward()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    activation = n * d * 4
+    assert peak < 3.25 * activation, f"backward peaked at {peak / activation:.2f} activations"
+
+
 def test_no_grad_and_enable_grad_are_per_thread_like_pytorch():
     ours = _interleaved(tinygrad_edu)
     theirs = _interleaved(torch)

@@ -491,6 +491,9 @@ def _run_backward(roots, retain_graph, capture=None):
             if not retain_graph:  # release what the node saved (node._release, inline)
                 node._saved = _FREED
                 node._saved_versions = ()
+            # Let go of this step's arrays now: only `grads` should keep a gradient alive (a
+            # returned tuple may hold G itself, as linear's bias gradient, until it is summed).
+            grad_out = input_grads = g = previous = None
         for leaf, g in grads.items():  # only the leaves' totals are left
             if capture is None:
                 _accumulate_into_leaf(leaf, g)
