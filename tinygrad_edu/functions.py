@@ -313,7 +313,9 @@ def _tensor_arg(x, name):
 
 def _method(name):
     def fn(input, *args, **kwargs):
-        return getattr(_tensor_arg(input, name), name)(*args, **kwargs)
+        if not isinstance(input, Tensor):
+            input = _tensor_arg(input, name)
+        return getattr(input, name)(*args, **kwargs)
     fn.__name__ = name
     fn.__doc__ = f"torch.{name}(t, …) = t.{name}(…)."
     return fn

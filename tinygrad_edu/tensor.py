@@ -1269,7 +1269,7 @@ def _binary(op, a, b, opname, float_result=False):
     # and shape, or a float tensor and a Python number (NumPy keeps the tensor's dtype then).
     if isinstance(a, Tensor) and a._data.dtype.kind == "f":
         if isinstance(b, Tensor):
-            if b._data.dtype == a._data.dtype:
+            if b._data.dtype is a._data.dtype or b._data.dtype == a._data.dtype:
                 try:
                     return op.apply(a, b)
                 except ValueError:  # NumPy could not broadcast: say so with both shapes
