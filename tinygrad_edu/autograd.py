@@ -233,10 +233,6 @@ class Node:
                     f"it is now at version {box[0]}. Compute the in-place change on a copy "
                     f"(.clone()) or do it before the tensor is used.")
 
-    def _release(self):
-        self._saved = _FREED
-        self._saved_versions = ()
-
     # ----- PyTorch's grad_fn surface
     def name(self):
         return self.op.node_name()
@@ -488,7 +484,7 @@ def _run_backward(roots, retain_graph, capture=None):
                     _check_anomaly_output(node, index, g)
                 previous = grads.get(target)
                 grads[target] = g if previous is None else previous + g
-            if not retain_graph:  # release what the node saved (node._release, inline)
+            if not retain_graph:  # release what the node saved
                 node._saved = _FREED
                 node._saved_versions = ()
             # Let go of this step's arrays now: only `grads` should keep a gradient alive (a
@@ -511,7 +507,8 @@ def _initial_gradient(tensor, gradient, what="backward"):
                 f"grad can be implicitly created only for scalar outputs: {what} was called on "
                 f"a tensor of shape {tuple(tensor.shape)}; pass gradient= of that shape "
                 f"(e.g. loss.sum().backward() or y.backward(torch.ones_like(y)))")
-        return np.array(1, dtype=tensor._data.dtype).reshape(tensor._data.shape)  # 𝟏, fast
+        # 𝟏 of the output's shape (np.ones_like costs five times as much: a Python wrapper)
+        return np.array(1, dtype=tensor._data.dtype).reshape(tensor._data.shape)
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != tuple(tensor.shape):
         raise RuntimeError(

@@ -400,7 +400,7 @@ class Tensor:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
                 f"(item() needs exactly one element; shape is {tuple(self.shape)})")
-        return self._data.reshape(()).item()
+        return self._data.item()
 
     def tolist(self):
         return self._data.tolist()
@@ -441,7 +441,7 @@ class Tensor:
             raise ValueError(  # ValueError, as PyTorch 2.13
                 f"only one element tensors can be converted to Python scalars ({what}() of a "
                 f"tensor of shape {tuple(self.shape)})")
-        return self._data.reshape(()).item()
+        return self._data.item()
 
     def __format__(self, spec):
         if self._data.ndim == 0:
