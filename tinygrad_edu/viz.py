@@ -16,6 +16,7 @@ Node ids and intermediate names follow the walk order, never ``id()``, so the te
 same on every run.
 """
 
+import math
 import re
 import sys
 
@@ -380,14 +381,8 @@ def _matmul_lines(node, input_grads, grad_out, names):
     if linear:
         weight = b_target.inputs[0]
         w_name = names.of(weight) if weight is not None else "W"
-        w_shape = _swap_last(b.shape)
-        if a_target is not None:
-            lines.append(f"  ∂L/∂{a_name} {g(a.shape)} = G {g(grad_out.shape)} · "
-                         f"{w_name} {g(w_shape)}")
-        if weight is not None:
-            lines.append(f"  ∂L/∂{w_name} {g(w_shape)} = Gᵀ {g(_swap_last(grad_out.shape))} · "
-                         f"{a_name} {g(a.shape)}")
-        return lines
+        return _layer_lines(a_name, a.shape, w_name, _swap_last(b.shape), grad_out.shape,
+                            a_target is not None, weight is not None)
     b_name = names.of(b_target) if b_target is not None else "B"
     if a_target is not None:
         lines.append(f"  ∂L/∂{a_name} {g(a.shape)} = G {g(grad_out.shape)} · "
@@ -399,23 +394,29 @@ def _matmul_lines(node, input_grads, grad_out, names):
 
 
 def _linear_lines(node, grad_out, names):
-    """Z = X Wᵀ + 𝟏 bᵀ:  ∂L/∂X = G · W,  ∂L/∂W = Gᵀ · X,  ∂L/∂b = Gᵀ 𝟏, with shapes."""
+    """Z = X Wᵀ + 𝟏 bᵀ:  the lines of _layer_lines, then ∂L/∂b = Gᵀ 𝟏."""
     x, w = node.saved_arrays
-    g = _shape_text
     x_target, w_target, b_target = node.inputs
     x_name = names.of(x_target) if x_target is not None else "X"
     w_name = names.of(w_target) if w_target is not None else "W"
-    rows = grad_out.reshape(-1, w.shape[0]).shape[0] if w.shape[0] else 0
-    lines = []
-    if x_target is not None:
-        lines.append(f"  ∂L/∂{x_name} {g(x.shape)} = G {g(grad_out.shape)} · "
-                     f"{w_name} {g(w.shape)}")
-    if w_target is not None:
-        lines.append(f"  ∂L/∂{w_name} {g(w.shape)} = Gᵀ {g((w.shape[0], rows))} · "
-                     f"{x_name} {g((rows, x.shape[-1]))}")
+    lines = _layer_lines(x_name, x.shape, w_name, w.shape, grad_out.shape,
+                         x_target is not None, w_target is not None)
     if b_target is not None:
-        lines.append(f"  ∂L/∂{names.of(b_target)} {g(b_target.shape)} = Gᵀ 𝟏, the column sums "
-                     f"of G {g(grad_out.shape)}")
+        lines.append(f"  ∂L/∂{names.of(b_target)} {_shape_text(b_target.shape)} = Gᵀ 𝟏, the "
+                     f"column sums of G {_shape_text(grad_out.shape)}")
+    return lines
+
+
+def _layer_lines(x_name, x_shape, w_name, w_shape, g_shape, want_x, want_w):
+    """Z = X Wᵀ:  ∂L/∂X = G · W,  ∂L/∂W = Gᵀ · X (every row of X is a sample), with shapes."""
+    g = _shape_text
+    rows = math.prod(g_shape[:-1])
+    lines = []
+    if want_x:
+        lines.append(f"  ∂L/∂{x_name} {g(x_shape)} = G {g(g_shape)} · {w_name} {g(w_shape)}")
+    if want_w:
+        lines.append(f"  ∂L/∂{w_name} {g(w_shape)} = Gᵀ {g((w_shape[0], rows))} · "
+                     f"{x_name} {g((rows, x_shape[-1]))}")
     return lines
 
 
