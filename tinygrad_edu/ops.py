@@ -689,8 +689,9 @@ class Linear(Op):
     b (out) or None → Z (… × out).
 
     ∂L/∂X = G W,  ∂L/∂W = Gᵀ X  (over all rows of every batch),  ∂L/∂b = G, which the engine
-    sums over the rows: Gᵀ 𝟏.  One node instead of three (permute, matmul, add) makes the
-    seed's small MLP about twice as fast; the rule is the same as theirs composed.
+    sums over the rows: Gᵀ 𝟏.  The rule of permute, matmul and add composed, in one node
+    instead of three: with MseLoss, the seed's MLP records 4 nodes a step instead of 10 and
+    trains twice as fast.
     """
 
     name = "linear"

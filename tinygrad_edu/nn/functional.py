@@ -145,7 +145,9 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 def _check_linear(input, weight, bias, who):
     """The checks before Z = X Wᵀ + b: X has in_features last, W is out × in, b has out
-    entries, one dtype.  Reads the arrays' shapes directly: this runs on every layer call."""
+    entries, one dtype.  Reads the arrays' shapes directly: this runs on every layer call.
+    `who` (the function's name, or the Linear module, shown by its repr) is only formatted
+    into an error."""
     x, w = input._data, weight._data
     if x.ndim == 0:
         raise RuntimeError(

@@ -69,11 +69,7 @@ class Linear(Module):
     def forward(self, input):
         input = _input_tensor(input, "Linear")
         weight, bias = self.weight, self.bias
-        try:
-            F._check_linear(input, weight, bias, "Linear")
-        except RuntimeError as error:  # name the layer fully only when something is wrong
-            raise RuntimeError(str(error).replace(
-                "Linear", f"Linear({self.extra_repr()})", 1)) from None
+        F._check_linear(input, weight, bias, self)  # an error names the layer: its repr
         return ops.Linear.apply(input, weight, bias)
 
     def extra_repr(self):
