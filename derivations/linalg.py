@@ -1,5 +1,5 @@
-"""Linear algebra: the matrix product, broadcast addition, and the Linear layer Z = X Wᵀ + 𝟏 bᵀ
-(an engine op of its own, ops.Linear).
+"""Linear algebra: the matrix product, broadcast addition, and the Linear layer
+Z = X Wᵀ + 𝟏 bᵀ (an engine op of its own, ops.Linear).
 
 Why ∂L/∂A = G Bᵀ for out = A B: out_ij = Σ_k a_ik b_kj, so ∂⟨G, A B⟩/∂a_ik = Σ_j g_ij b_kj,
 which is entry (i, k) of G Bᵀ.  Likewise ∂/∂b_kj = Σ_i a_ik g_ij = (Aᵀ G)_kj.  A shape check

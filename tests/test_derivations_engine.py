@@ -41,10 +41,9 @@ def _bce(T, p, reduce):
     return reduce(-(y * yhat.log() + (1 - y) * (1 - yhat).log()))
 
 
-def _bce_with_logits(T, p, reduce):
-    # The stable form BCEWithLogits uses: max(z, 0) − z y + log(1 + e^(−|z|)).
-    z, y = T["Z"], T["Y"]
-    return reduce(z.relu() - z * y + ((-z.abs()).exp() + 1).log())
+def _bce_with_logits(T, p, reduce):  # the engine's BCE-with-logits (a Function, fused backward)
+    return F.binary_cross_entropy_with_logits(T["Z"], T["Y"],
+                                              reduction="mean" if reduce is _mean else "sum")
 
 
 def _cross_entropy(T, p, reduce):

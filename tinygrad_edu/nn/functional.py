@@ -1,11 +1,14 @@
 """nn.functional: activations, the linear map and the losses as plain functions.
 
 Every function here is composed from Tensor operations, so the one backward pass in
-autograd.py differentiates it, except two that are primitive ops in ops.py, as in PyTorch:
-linear (ops.Linear, PyTorch's addmm) and the unweighted mse_loss (ops.MseLoss).  The seed's
-MLP calls little else, and one node each instead of three makes it twice as fast.  Only the
-shape, dtype and value checks that give readable errors are written out by hand.  Notation (DESIGN.md): X (n × d) a batch with one sample per
-row, W (out × in), b (out), Z = X Wᵀ + 𝟏 bᵀ; a loss L reduces the per-element losses ℓᵢ by
+autograd.py differentiates it, with four exceptions, as in PyTorch: linear (ops.Linear,
+PyTorch's addmm) and the unweighted mse_loss (ops.MseLoss) are primitive ops, because the
+seed's MLP calls little else and one node instead of three makes it twice as fast; BCE and
+BCE-with-logits are Functions whose backward is written out, because the chain rule through
+their stable forms would give NaN at p = 0 or 1 and at logits of ±inf, where PyTorch's is
+finite.  Otherwise only the shape, dtype and value checks that give readable errors are
+written out by hand.  Notation (DESIGN.md): X (n × d) a batch with one sample per row,
+W (out × in), b (out), Z = X Wᵀ + 𝟏 bᵀ; a loss L reduces the per-element losses ℓᵢ by
 'mean' (Σℓᵢ / n), 'sum' (Σℓᵢ) or 'none' (the ℓᵢ themselves).
 
 The numerically stable forms (DESIGN.md, "Numerically stable forms from day one"):
@@ -23,8 +26,8 @@ import warnings
 import numpy as np
 
 from .. import dtypes as _dt
-from ..autograd import Function
 from .. import ops
+from ..autograd import Function
 from ..tensor import Tensor, _prepare, broadcast_shapes, where
 
 __all__ = [
@@ -372,6 +375,40 @@ def _binary_cross_entropy(input, target, weight, reduction, who):
     return _reduce(losses, reduction)
 
 
+class BinaryCrossEntropyWithLogits(Function):
+    """ℓ = (1 − y) x + λ softplus(−x),  λ = 1 + (pos_weight − 1) y  (1 without pos_weight),
+    elementwise; softplus(−x) = −log σ(x), a log-sum-exp, never overflows.
+
+    Backward as PyTorch's fused one, so a logit of ±inf still gets a finite ∂ℓ/∂x (the chain
+    rule through softplus would meet inf − inf there):
+        ∂ℓ/∂x = (1 − y) − λ σ(−x)                   (σ(x) − y without pos_weight)
+        ∂ℓ/∂y = −x + (pos_weight − 1) softplus(−x)   (−x without pos_weight)
+        ∂ℓ/∂pos_weight = y softplus(−x)
+    """
+
+    @staticmethod
+    def forward(ctx, x, y, pos_weight):
+        ctx.save_for_backward(x, y, pos_weight)
+        softplus_neg = _softplus(-x)
+        if pos_weight is None:
+            return (1 - y) * x + softplus_neg
+        return (1 - y) * x + (1 + (pos_weight - 1) * y) * softplus_neg
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, pos_weight = ctx.saved_tensors
+        need_x, need_y, need_pos_weight = ctx.needs_input_grad
+        grad_x = grad_y = grad_pos_weight = None
+        if need_x:
+            weight_of_positive = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+            grad_x = grad * ((1 - y) - weight_of_positive * (-x).sigmoid())
+        if need_y:
+            grad_y = grad * (-x if pos_weight is None else -x + (pos_weight - 1) * _softplus(-x))
+        if need_pos_weight:
+            grad_pos_weight = grad * y * _softplus(-x)
+        return grad_x, grad_y, grad_pos_weight
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
     """BCE on logits x (p = σ(x)), stable for any x:
@@ -396,14 +433,10 @@ def _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reducti
         raise RuntimeError(
             f"{who}: the target must be floating point (0./1. labels or probabilities), got "
             f"{target.dtype.name}; convert it with target.float()")
-    softplus_neg = _softplus(-input)  # −log σ(x)
-    if pos_weight is None:
-        losses = (1 - target) * input + softplus_neg
-    else:
+    if pos_weight is not None:
         pos_weight = _same_dtype(pos_weight, input, "pos_weight", who)
         broadcast_shapes(f"{who} (pos_weight with target)", pos_weight.shape, target.shape)
-        log_weight = 1 + (pos_weight - 1) * target
-        losses = (1 - target) * input + log_weight * softplus_neg
+    losses = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
     if weight is not None:
         losses = losses * _broadcast_weight(weight, input, "weight", who)
     return _reduce(losses, reduction)
