@@ -179,16 +179,24 @@ def programs(draw, max_ops=MAX_OPS):
             next_id += 1
         steps.append(Step(name, tuple(ids[v] for v in operands), args, tuple(outputs)))
 
+    steps += _loss_steps([(ids[v], ids[w]) for v, w in zip(unused, weights)], next_id)
+    return Program(leaves, constants, steps, n_ops=len(step_drafts))
+
+
+def _loss_steps(pairs, next_id):
+    """The loss steps: Σ over (value id, weight id) pairs of sum(value ⊙ weight), the new
+    values numbered from next_id on (the last step's output is the loss)."""
+    steps = []
     total = None
-    for v, w in zip(unused, weights):
-        steps.append(Step("mul", (ids[v], ids[w]), {}, (next_id,)))
+    for value, weight in pairs:
+        steps.append(Step("mul", (value, weight), {}, (next_id,)))
         steps.append(Step("sum", (next_id,), {"dim": None, "keepdim": False}, (next_id + 1,)))
         next_id += 2
         if total is not None:
             steps.append(Step("add", (total, next_id - 1), {}, (next_id,)))
             next_id += 1
         total = next_id - 1
-    return Program(leaves, constants, steps, n_ops=len(step_drafts))
+    return steps
 
 
 def _broadcasts(a, b):
@@ -367,15 +375,7 @@ def _rebuild(program, keep_leaves, keep_ops, weights):
             outputs.append(next_id)
             next_id += 1
         steps.append(Step(s.op, tuple(ids[i] for i in s.inputs), s.args, tuple(outputs)))
-    total = None
-    for i in unused:
-        steps.append(Step("mul", (ids[i], weight_ids[i]), {}, (next_id,)))
-        steps.append(Step("sum", (next_id,), {"dim": None, "keepdim": False}, (next_id + 1,)))
-        next_id += 2
-        if total is not None:
-            steps.append(Step("add", (total, next_id - 1), {}, (next_id,)))
-            next_id += 1
-        total = next_id - 1
+    steps += _loss_steps([(ids[i], weight_ids[i]) for i in unused], next_id)
     return Program(leaves, constants, steps, n_ops=len(keep_ops))
 
 

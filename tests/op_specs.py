@@ -62,6 +62,36 @@ def _default_grad_scales(spec, inputs, args, grads_out):
     return [_max_abs(*grads_out)] * len(inputs)
 
 
+def assert_close(ours, expected, allowed, what):
+    """How a result is held against PyTorch's, by the property tests and the fuzzer alike.
+
+    Same shape; NaN, +inf, −inf at the same places; |ours − expected| ≤ allowed (an array
+    or number) at the finite entries; integer arrays exactly equal."""
+    ours, expected = np.asarray(ours), np.asarray(expected)
+    assert ours.shape == expected.shape, \
+        f"{what}: shape {ours.shape}, PyTorch gives {expected.shape}"
+    if expected.dtype.kind != "f":
+        assert np.array_equal(ours, expected), f"{what}: ours {ours}, PyTorch {expected}"
+        return
+    for name, test in (("NaN", np.isnan), ("+inf", np.isposinf), ("-inf", np.isneginf)):
+        mismatch = test(ours) != test(expected)
+        if mismatch.any():
+            at = tuple(int(k) for k in np.argwhere(mismatch)[0])
+            raise AssertionError(f"{what}: {name} at different places, first at {at}: ours "
+                                 f"{float(ours[at])!r}, PyTorch {float(expected[at])!r}")
+    allowed = np.broadcast_to(np.asarray(allowed, dtype=np.float64), expected.shape)
+    finite = np.isfinite(expected)
+    diff = np.abs(ours[finite].astype(np.float64) - expected[finite].astype(np.float64))
+    bad = diff > allowed[finite]
+    if bad.any():
+        worst = int(np.argmax(diff - allowed[finite]))
+        at = tuple(int(k) for k in np.argwhere(finite)[worst])
+        raise AssertionError(
+            f"{what}: {int(bad.sum())} of {expected.size} entries differ; worst at {at}: ours "
+            f"{float(ours[at])!r}, PyTorch {float(expected[at])!r} (difference "
+            f"{diff[worst]:.3g} > allowed {allowed[finite][worst]:.3g})")
+
+
 @dataclasses.dataclass(frozen=True)
 class OpSpec:
     """How to draw inputs and arguments for one primitive, run it on both libraries, and how
@@ -612,4 +642,4 @@ _SPEC_LIST = [
 SPECS = {spec.name: spec for spec in _SPEC_LIST}
 assert len(SPECS) == len(_SPEC_LIST), "two specs share a name"
 
-__all__ = ["OpSpec", "SPECS", "GRAD_DOMAIN", "PRIMITIVES"]
+__all__ = ["OpSpec", "SPECS", "GRAD_DOMAIN", "PRIMITIVES", "assert_close"]

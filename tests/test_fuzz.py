@@ -66,7 +66,7 @@ from hypothesis.control import current_build_context
 import tinygrad_edu as tg
 
 import fuzz_programs as fp
-from op_specs import SPECS
+from op_specs import SPECS, assert_close
 
 FUZZ_PROFILE = os.environ.get("TINYGRAD_EDU_FUZZ", "quick")
 if FUZZ_PROFILE not in ("quick", "thorough"):
@@ -82,36 +82,8 @@ def _fuzz_settings(test):
 
 
 # --------------------------------------------------------------------------------------------
-# Comparing arrays
+# Dtype names (arrays are compared by op_specs.assert_close)
 # --------------------------------------------------------------------------------------------
-
-def assert_close(ours, expected, allowed, what):
-    """Same shape; NaN, +inf, −inf at the same places; |ours − expected| ≤ allowed (an array
-    or number) at the finite entries; integer arrays exactly equal."""
-    ours, expected = np.asarray(ours), np.asarray(expected)
-    assert ours.shape == expected.shape, \
-        f"{what}: shape {ours.shape}, PyTorch gives {expected.shape}"
-    if expected.dtype.kind != "f":
-        assert np.array_equal(ours, expected), f"{what}: ours {ours}, PyTorch {expected}"
-        return
-    for name, test in (("NaN", np.isnan), ("+inf", np.isposinf), ("-inf", np.isneginf)):
-        mismatch = test(ours) != test(expected)
-        if mismatch.any():
-            at = tuple(int(k) for k in np.argwhere(mismatch)[0])
-            raise AssertionError(f"{what}: {name} at different places, first at {at}: ours "
-                                 f"{float(ours[at])!r}, PyTorch {float(expected[at])!r}")
-    allowed = np.broadcast_to(np.asarray(allowed, dtype=np.float64), expected.shape)
-    finite = np.isfinite(expected)
-    diff = np.abs(ours[finite].astype(np.float64) - expected[finite].astype(np.float64))
-    bad = diff > allowed[finite]
-    if bad.any():
-        worst = int(np.argmax(diff - allowed[finite]))
-        at = tuple(int(k) for k in np.argwhere(finite)[worst])
-        raise AssertionError(
-            f"{what}: {int(bad.sum())} of {expected.size} entries differ; worst at {at}: ours "
-            f"{float(ours[at])!r}, PyTorch {float(expected[at])!r} (difference "
-            f"{diff[worst]:.3g} > allowed {allowed[finite][worst]:.3g})")
-
 
 def _dtype_name(t):
     return str(t.dtype).replace("torch.", "").replace("tinygrad_edu.", "")

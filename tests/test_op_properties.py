@@ -25,7 +25,7 @@ import tinygrad_edu as tg
 from tinygrad_edu import autograd, testing
 from tinygrad_edu.ops import PRIMITIVES
 
-from op_specs import GRAD_DOMAIN, SPECS
+from op_specs import GRAD_DOMAIN, SPECS, assert_close
 
 SPEC_LIST = [SPECS[name] for name in sorted(SPECS)]
 DTYPES = ["float32", "float64"]
@@ -71,31 +71,11 @@ def _torch_dtype_name(t):
 
 
 def assert_same(actual, expected, rtol, atol, scale, what):
-    """actual (ndarray) equals expected (ndarray): same shape, NaN and ±inf in the same places,
-    finite entries with |actual − expected| ≤ atol·scale + rtol·|expected|."""
-    actual = np.asarray(actual)
+    """actual equals expected (both ndarrays) as assert_close judges, allowing
+    atol·scale + rtol·|expected| at each finite entry."""
     expected = np.asarray(expected)
-    assert actual.shape == expected.shape, \
-        f"{what}: shape {actual.shape}, PyTorch gives {expected.shape}"
-    if expected.dtype.kind != "f":
-        np.testing.assert_array_equal(actual, expected, err_msg=what)
-        return
-    for name, test in (("NaN", np.isnan), ("+inf", np.isposinf), ("-inf", np.isneginf)):
-        mismatch = test(actual) != test(expected)
-        if mismatch.any():
-            at = tuple(int(k) for k in np.argwhere(mismatch)[0])
-            raise AssertionError(f"{what}: {name} at different places, first at {at}: ours "
-                                 f"{float(actual[at])!r}, PyTorch {float(expected[at])!r}")
-    finite = np.isfinite(expected)
-    diff = np.abs(actual[finite].astype(np.float64) - expected[finite].astype(np.float64))
-    allowed = atol * scale + rtol * np.abs(expected[finite].astype(np.float64))
-    bad = diff > allowed
-    if bad.any():
-        i = int(np.argmax(diff - allowed))
-        raise AssertionError(
-            f"{what}: {int(bad.sum())} entries differ; worst: ours "
-            f"{float(actual[finite][i])!r} vs PyTorch {float(expected[finite][i])!r} (difference "
-            f"{diff[i]:.3g} > allowed {allowed[i]:.3g})")
+    allowed = atol * scale + rtol * np.abs(expected.astype(np.float64))
+    assert_close(actual, expected, allowed, what)
 
 
 def run_both(spec, arrays, args, requires_grad):
