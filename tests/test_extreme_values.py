@@ -328,3 +328,26 @@ def test_relu_gradient_selects_both_ways_like_pytorch(side):
     theirs.relu().backward(torch.tensor(g))
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
     assert (np.signbit(ours.grad.numpy()) == np.signbit(theirs.grad.numpy())).all()
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_two_dimensional_products_equal_numpys_matmul_bit_for_bit(dtype):
+    """ops._matmul multiplies two matrices with ndarray.dot, a faster way into the same BLAS
+    product; it must give exactly np.matmul's bits (NaN, ±inf, ±0 and transposed views too)."""
+    from tinygrad_edu.ops import _matmul
+    rng = np.random.default_rng(7)
+    values = np.array([0.0, -0.0, 1.0, -2.5, 1e4, 3e38, -3e38, INF, -INF, NAN, 1e-40])
+    shapes = [(2, 2, 2), (1, 5, 1), (200, 2, 10), (200, 10, 1), (3, 7, 5), (0, 3, 2),
+              (3, 0, 2), (65, 129, 33)]
+    for m, k, n in shapes:
+        for draw in (lambda size: rng.standard_normal(size),
+                     lambda size: rng.choice(values, size=size)):
+            with np.errstate(all="ignore"):  # 3e38 is inf in float16
+                a, b, w = (draw(size).astype(dtype) for size in ((m, k), (k, n), (n, k)))
+            for left, right in ((a, b), (a, w.T), (b.T, a.T)):
+                with np.errstate(all="ignore"):
+                    expected = np.matmul(left, right)
+                    ours = _matmul(left, right)
+                assert ours.dtype == expected.dtype and ours.shape == expected.shape
+                bits = f"u{expected.itemsize}"
+                assert np.array_equal(ours.view(bits), expected.view(bits)), (m, k, n)

