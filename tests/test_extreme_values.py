@@ -351,3 +351,25 @@ def test_two_dimensional_products_equal_numpys_matmul_bit_for_bit(dtype):
                 assert ours.dtype == expected.dtype and ours.shape == expected.shape
                 bits = f"u{expected.itemsize}"
                 assert np.array_equal(ours.view(bits), expected.view(bits)), (m, k, n)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_numbers_as_zero_d_constants_give_numpys_bits(dtype):
+    """tensor._as_constant turns a Python number beside a float tensor into a 0-d array of the
+    tensor's dtype (faster in NumPy); +, −, ·, / must give the bits NumPy gives the number."""
+    from tinygrad_edu.tensor import _as_constant
+    rng = np.random.default_rng(3)
+    with np.errstate(all="ignore"):  # the widest values are inf in float16 and float32
+        x = (rng.standard_normal(4000) * 10.0 ** rng.integers(-40, 40, 4000)).astype(dtype)
+    x[:6] = [NAN, INF, -INF, -0.0, 0.0, 0.0]
+    numbers = [0.9, 0.1, 1 / 3, -2.5, 7, 0, -0.0, 1e-8, 1e-30, 65504.0, 70000, 3.3e38, 1e300,
+               2 ** 70, INF, -INF, NAN]
+    with np.errstate(all="ignore"):
+        for number in numbers:
+            constant = _as_constant(number, np.dtype(dtype))
+            for op in (np.add, np.subtract, np.multiply, np.divide):
+                for expected, ours in ((op(x, number), op(x, constant)),
+                                       (op(number, x), op(constant, x))):
+                    assert ours.dtype == expected.dtype == np.dtype(dtype)
+                    bits = f"u{expected.itemsize}"
+                    assert np.array_equal(ours.view(bits), expected.view(bits)), (number, op)

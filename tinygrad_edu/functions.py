@@ -312,10 +312,12 @@ def _tensor_arg(x, name):
 
 
 def _method(name):
+    method = getattr(Tensor, name)
+
     def fn(input, *args, **kwargs):
         if not isinstance(input, Tensor):
             input = _tensor_arg(input, name)
-        return getattr(input, name)(*args, **kwargs)
+        return method(input, *args, **kwargs)
     fn.__name__ = name
     fn.__doc__ = f"torch.{name}(t, …) = t.{name}(…)."
     return fn
