@@ -117,7 +117,7 @@ def cases(quick):
     a, b = make_inputs()
     calls = 2000 if quick else 20000
     chains = 20 if quick else 200
-    repeats = 3 if quick else 11
+    repeats = 3 if quick else 21  # a run takes well under a second: more rounds, a steadier median
     matmul = Case(
         key="W4-matmul", group="W4",
         title="2×2 a @ b with grad recording (no backward), per call",

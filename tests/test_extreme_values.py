@@ -338,10 +338,11 @@ def test_two_dimensional_products_equal_numpys_matmul_bit_for_bit(dtype):
     rng = np.random.default_rng(7)
     values = np.array([0.0, -0.0, 1.0, -2.5, 1e4, 3e38, -3e38, INF, -INF, NAN, 1e-40])
     shapes = [(2, 2, 2), (1, 5, 1), (200, 2, 10), (200, 10, 1), (3, 7, 5), (0, 3, 2),
-              (3, 0, 2), (65, 129, 33)]
+              (3, 0, 2), (65, 129, 33), (0, 1, 2), (1, 0, 2)]
+    shapes += list(itertools.product([1, 2, 3], repeat=3))  # every small case, 1×1 included
     for m, k, n in shapes:
-        for draw in (lambda size: rng.standard_normal(size),
-                     lambda size: rng.choice(values, size=size)):
+        for draw in [lambda size: rng.standard_normal(size)] + \
+                [lambda size: rng.choice(values, size=size)] * 20:
             with np.errstate(all="ignore"):  # 3e38 is inf in float16
                 a, b, w = (draw(size).astype(dtype) for size in ((m, k), (k, n), (n, k)))
             for left, right in ((a, b), (a, w.T), (b.T, a.T)):
@@ -373,3 +374,12 @@ def test_numbers_as_zero_d_constants_give_numpys_bits(dtype):
                     assert ours.dtype == expected.dtype == np.dtype(dtype)
                     bits = f"u{expected.itemsize}"
                     assert np.array_equal(ours.view(bits), expected.view(bits)), (number, op)
+
+
+def test_zero_times_nan_weight_in_a_one_entry_product_is_nan_like_pytorch():
+    """Found by the fuzzer: a batch of one row into one output makes G 1×1, and ndarray.dot
+    then skipped the zero factor, giving ∂L/∂X = 0 · NaN = 0 where PyTorch has NaN."""
+    def fn(lib, x, w, scale):
+        return (lib.nn.functional.linear(x, w) * scale).sum()
+    compare(fn, [np.zeros((1, 2)), np.array([[NAN, NAN]]), np.zeros((1, 1))], "float64",
+            "linear(0, NaN) · 0")
