@@ -216,14 +216,13 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_version", "_retains_grad",
-                 "__weakref__", "__dict__")
+                 "_view_base", "__weakref__", "__dict__")
+    # _view_base: None, or for a view (a result sharing another tensor's storage: indexing,
+    # view, …) the pair (the tensor it views, that tensor's grad_fn at the time).
 
     # NumPy defers to us: ndarray + Tensor calls Tensor.__radd__ and gives a Tensor.
     __array_ufunc__ = None
     __array_priority__ = 1000
-
-    _view_base = None  # for a view (a result sharing another tensor's storage: indexing,
-    #                    view, …): (the tensor it views, that tensor's grad_fn at the time)
 
     def __init__(self, *args):
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
@@ -241,10 +240,12 @@ class Tensor:
         self.grad_fn = grad_fn
         self._version = [0]
         self._retains_grad = False
+        self._view_base = None
 
-    @classmethod
-    def _wrap(cls, arr, requires_grad=False, grad_fn=None):
-        """A Tensor over `arr` (no copy); the engine's internal constructor."""
+    @staticmethod
+    def _wrap(arr, requires_grad=False, grad_fn=None):
+        """A Tensor over `arr` (no copy); the engine's internal constructor.  (A staticmethod:
+        always a plain Tensor, and no bound method is made on each of its calls.)"""
         t = _new_tensor(Tensor)
         t._data = arr  # the same fields as _init, set inline: this runs once per op
         if type(arr) is not np.ndarray:  # a NumPy scalar (a ufunc's 0-d result) is read-only
@@ -254,6 +255,7 @@ class Tensor:
         t.grad_fn = grad_fn
         t._version = [0]
         t._retains_grad = False
+        t._view_base = None
         return t
 
     def _alias(self):
