@@ -402,10 +402,12 @@ class BinaryCrossEntropyWithLogits(Function):
         if need_x:
             weight_of_positive = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
             grad_x = grad * ((1 - y) - weight_of_positive * (-x).sigmoid())
+        if need_pos_weight or (need_y and pos_weight is not None):
+            softplus_neg = _softplus(-x)  # once, for both gradients that use it
         if need_y:
-            grad_y = grad * (-x if pos_weight is None else -x + (pos_weight - 1) * _softplus(-x))
+            grad_y = grad * (-x if pos_weight is None else -x + (pos_weight - 1) * softplus_neg)
         if need_pos_weight:
-            grad_pos_weight = grad * y * _softplus(-x)
+            grad_pos_weight = grad * y * softplus_neg
         return grad_x, grad_y, grad_pos_weight
 
 
