@@ -1,13 +1,16 @@
 """The main job: `python -m tinygrad_edu demo` prints what the seed's Example 1 prints and
 writes the loss curve."""
 
+import math
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from tinygrad_edu.__main__ import make_data, train
+from tinygrad_edu.__main__ import DEFAULT_OUT, TrainingDiverged, main, make_data, train
 
 SEED_LINES = [  # the seed's printout, with our library's name where PyTorch prints its own
     "Data shape: tinygrad_edu.Size([200, 2]) tinygrad_edu.Size([200, 1])",
@@ -26,6 +29,7 @@ SEED_LINES = [  # the seed's printout, with our library's name where PyTorch pri
     "",
 ]
 EPOCH_LINE = re.compile(r"^Epoch \[(\d+)/200\], Loss: (\d+\.\d{4})$")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_demo(*args, cwd):
@@ -39,9 +43,9 @@ def test_demo_prints_the_seeds_lines_and_writes_the_plot(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[:len(SEED_LINES)] == SEED_LINES
-    epochs = [EPOCH_LINE.match(line) for line in lines[len(SEED_LINES):len(SEED_LINES) + 4]]
+    epochs = [EPOCH_LINE.match(line) for line in lines[len(SEED_LINES):len(SEED_LINES) + 5]]
     assert all(epochs), lines
-    assert [int(m.group(1)) for m in epochs] == [50, 100, 150, 200]
+    assert [int(m.group(1)) for m in epochs] == [1, 50, 100, 150, 200]
     losses = [float(m.group(2)) for m in epochs]
     assert losses == sorted(losses, reverse=True) and losses[-1] < 1.5  # it learned
     assert lines[-1] == f"Loss curve saved to {out}"
@@ -49,19 +53,108 @@ def test_demo_prints_the_seeds_lines_and_writes_the_plot(tmp_path):
     assert "epoch" not in result.stderr  # the progress line is for terminals only
 
 
+def test_demo_saves_into_a_folder_git_ignores_by_default(tmp_path):
+    """With no --out the curve lands in out/, which .gitignore lists: the checkout stays clean."""
+    result = run_demo("--epochs", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"Loss curve saved to {DEFAULT_OUT}"
+    assert (tmp_path / DEFAULT_OUT).read_bytes()[:4] == b"\x89PNG"
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", DEFAULT_OUT],
+                             cwd=ROOT, capture_output=True, text=True)
+    assert ignored.returncode == 0, f"{DEFAULT_OUT} is not ignored by .gitignore"
+
+
 def test_demo_options_change_the_run(tmp_path):
     result = run_demo("--epochs", "50", "--hidden", "4", "--lr", "0.05", "--seed", "7",
-                      "--out", "c.png", cwd=tmp_path)
+                      "--out", "c.svg", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "  (layer1): Linear(in_features=2, out_features=4, bias=True)" in result.stdout
     assert "layer2.weight: tinygrad_edu.Size([1, 4])" in result.stdout
     assert re.search(r"^Epoch \[50/50\], Loss: \d+\.\d{4}$", result.stdout, re.M)
-    assert (tmp_path / "c.png").exists()
+    assert (tmp_path / "c.svg").read_text().lstrip().startswith("<?xml")
 
 
-def test_demo_refuses_bad_options(tmp_path):
-    result = run_demo("--epochs", "0", cwd=tmp_path)
-    assert result.returncode != 0 and "--epochs" in result.stderr
+def test_a_short_run_prints_its_first_and_last_epoch(capsys):
+    losses = train(epochs=3, lr=0.01, hidden=10, seed=42)
+    printed = re.findall(r"^Epoch \[(\d+)/3\], Loss: (\d+\.\d{4})$", capsys.readouterr().out,
+                         re.M)
+    assert [int(epoch) for epoch, _ in printed] == [1, 3]
+    assert [float(loss) for _, loss in printed] == [round(losses[0], 4), round(losses[2], 4)]
+
+
+def test_a_diverging_run_stops_at_the_epoch_and_suggests_a_smaller_rate(tmp_path, capsys):
+    """lr = 1e6 overflows the loss within a few epochs: training stops there, exit code 1."""
+    with pytest.raises(TrainingDiverged) as diverged:
+        train(epochs=200, lr=1e6, hidden=10, seed=42)
+    printed = re.findall(r"^Epoch \[(\d+)/200\]", capsys.readouterr().out, re.M)
+    assert 1 < diverged.value.epoch < 50 and not math.isfinite(diverged.value.loss)
+    assert printed == ["1"]  # no loss line after the one that diverged
+    assert main(["demo", "--lr", "1e6", "--out", str(tmp_path / "c.png")]) == 1
+    error = capsys.readouterr().err
+    assert f"at epoch {diverged.value.epoch} of 200" in error
+    assert "smaller learning rate" in error and "--lr 100000" in error
+    assert not (tmp_path / "c.png").exists()
+
+
+# Each bad argument: (arguments, what the message must name).  Refused before training starts.
+BAD_ARGUMENTS = [
+    (["--epochs", "0"], "argument --epochs: must be between 1 and"),
+    (["--epochs", "-5"], "argument --epochs: must be between 1 and"),
+    (["--epochs", "2.5"], "argument --epochs: expected a whole number, got '2.5'"),
+    (["--epochs", "many"], "argument --epochs: expected a whole number, got 'many'"),
+    (["--hidden", "0"], "argument --hidden: must be between 1 and"),
+    (["--hidden", "10000000"], "argument --hidden: must be between 1 and 100,000"),
+    (["--lr", "-1"], "argument --lr: must be a finite number greater than 0, got -1"),
+    (["--lr", "0"], "argument --lr: must be a finite number greater than 0, got 0"),
+    (["--lr", "nan"], "argument --lr: must be a finite number greater than 0, got nan"),
+    (["--lr", "inf"], "argument --lr: must be a finite number greater than 0, got inf"),
+    (["--lr", "fast"], "argument --lr: expected a number such as 0.01, got 'fast'"),
+    (["--seed", "-1"], "argument --seed: must be between 0 and 4,294,967,295, got -1"),
+    (["--seed", "2**40"], "argument --seed: expected a whole number, got '2**40'"),
+    (["--out", "x.txt"], "argument --out: cannot save the picture as a .txt file ('x.txt')"),
+    (["--out", "curve"], "argument --out: cannot save the picture as a file without an "
+                         "extension"),
+    (["--out", "."], "argument --out: '.' is a folder; give a file name such as"),
+    (["--out", "/proc/no/such/x.png"], "argument --out: cannot make the folder"),
+    (["--epochs"], "argument --epochs: expected one argument"),
+    (["--bogus"], "unrecognized arguments: --bogus"),
+    (["3"], "unrecognized arguments: 3"),
+]
+
+
+def test_every_bad_demo_argument_is_named_under_the_demos_usage(capsys, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    checked = 0
+    for arguments, message in BAD_ARGUMENTS:
+        with pytest.raises(SystemExit) as exit_:
+            main(["demo", *arguments])
+        error = capsys.readouterr().err
+        assert exit_.value.code == 2, arguments
+        assert error.startswith("usage: python -m tinygrad_edu demo "), (arguments, error)
+        assert f"python -m tinygrad_edu demo: error: {message}" in error, (arguments, error)
+        checked += 1
+    assert checked == len(BAD_ARGUMENTS) == 20
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+def test_the_command_line_names_a_missing_or_unknown_command(capsys):
+    for arguments, message in [([], "the following arguments are required: command"),
+                               (["dmeo"], "invalid choice: 'dmeo'")]:
+        with pytest.raises(SystemExit) as exit_:
+            main(arguments)
+        error = capsys.readouterr().err
+        assert exit_.value.code == 2 and f"python -m tinygrad_edu: error: {message}" in error
+
+
+def test_bad_arguments_at_a_real_prompt_give_no_traceback(tmp_path):
+    """The same refusals from a real process: exit 2, usage, the option named, no traceback."""
+    for arguments, option in [(["--out", "x.txt"], "--out"), (["--lr", "nan"], "--lr"),
+                              (["--hidden", "0"], "--hidden")]:
+        result = run_demo(*arguments, cwd=tmp_path)
+        assert result.returncode == 2 and result.stdout == ""
+        assert "Traceback" not in result.stderr
+        assert f"error: argument {option}:" in result.stderr
 
 
 def test_demo_data_follows_the_seeds_recipe():
