@@ -140,7 +140,7 @@ def test_every_bad_demo_argument_is_named_under_the_demos_usage(capsys, tmp_path
 
 def test_the_command_line_names_a_missing_or_unknown_command(capsys):
     for arguments, message in [([], "the following arguments are required: command"),
-                               (["dmeo"], "invalid choice: 'dmeo'")]:
+                               (["dmeo"], "argument command: invalid choice: 'dmeo'")]:
         with pytest.raises(SystemExit) as exit_:
             main(arguments)
         error = capsys.readouterr().err
