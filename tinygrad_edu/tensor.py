@@ -7,7 +7,6 @@ autograd.py.
 """
 
 import numbers
-import warnings
 import weakref
 
 import numpy as np
@@ -16,6 +15,7 @@ from . import autograd, ops
 from . import dtypes as _dt
 from .autograd import is_grad_enabled
 from .printing import tensor_repr
+from .user_warnings import warn
 
 __all__ = ["Tensor", "Size", "device"]
 
@@ -316,11 +316,10 @@ class Tensor:
     @property
     def grad(self):
         if self.grad_fn is not None and not self._retains_grad:
-            warnings.warn(
-                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
-                "Its .grad attribute won't be populated during autograd.backward(). If you "
-                "indeed want the gradient for a non-leaf Tensor, use .retain_grad() on the "
-                "non-leaf Tensor before calling backward.", UserWarning, stacklevel=2)
+            warn("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                 "Its .grad attribute won't be populated during autograd.backward(). If you "
+                 "indeed want the gradient for a non-leaf Tensor, use .retain_grad() on the "
+                 "non-leaf Tensor before calling backward.")
         return self._grad
 
     @grad.setter

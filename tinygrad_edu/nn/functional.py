@@ -21,7 +21,6 @@ The numerically stable forms (DESIGN.md, "Numerically stable forms from day one"
   finite loss.
 """
 
-import warnings
 
 import numpy as np
 
@@ -29,6 +28,7 @@ from .. import dtypes as _dt
 from .. import ops
 from ..autograd import Function
 from ..tensor import Tensor, _prepare, broadcast_shapes, where
+from ..user_warnings import warn
 
 __all__ = [
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",
@@ -76,9 +76,8 @@ def _legacy_reduction(size_average, reduce, reduction, who):
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     reduction = "none" if not reduce else ("mean" if size_average else "sum")
-    warnings.warn(
-        f"{who}: size_average and reduce args will be deprecated, please use "
-        f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    warn(f"{who}: size_average and reduce args will be deprecated, please use "
+         f"reduction='{reduction}' instead.")
     return reduction
 
 
@@ -119,9 +118,8 @@ def sigmoid(input):
 
 def _implicit_softmax_dim(ndim, who):
     """PyTorch's old rule when dim is left out: 0 for 0-, 1- and 3-d input, else 1."""
-    warnings.warn(
-        f"Implicit dimension choice for {who} has been deprecated. Change the call to include "
-        f"dim=X as an argument.", UserWarning, stacklevel=4)
+    warn(f"Implicit dimension choice for {who} has been deprecated. Change the call to include "
+         f"dim=X as an argument.")
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -219,10 +217,9 @@ def _regression_operands(input, target, who):
     input = _tensor_arg(input, "input", who)
     target = _tensor_arg(target, "target", who)
     if target._data.shape != input._data.shape:
-        warnings.warn(
-            f"{who}: Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
-            f"Please ensure they have the same size.", UserWarning, stacklevel=4)
+        warn(f"{who}: Using a target size ({target.shape}) that is different to the input size "
+             f"({input.shape}). This will likely lead to incorrect results due to "
+             f"broadcasting. Please ensure they have the same size.")
         broadcast_shapes(who, input.shape, target.shape)
     if input._data.dtype.kind != "f" and target._data.dtype.kind != "f":
         raise TypeError(

@@ -15,10 +15,10 @@ b = 1/√fan_in: W ~ U(−1/√in, 1/√in), and its bias is drawn from the same
 """
 
 import math
-import warnings
 
 from ..autograd import no_grad
 from ..tensor import Tensor
+from ..user_warnings import warn
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
@@ -112,7 +112,7 @@ def ones_(tensor):
 
 def _no_op_if_empty(tensor):
     if 0 in tuple(tensor.shape):
-        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        warn("Initializing zero-element tensors is a no-op")
         return True
     return False
 

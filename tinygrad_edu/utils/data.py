@@ -21,13 +21,13 @@ import collections.abc
 import itertools
 import math
 import numbers
-import warnings
 
 import numpy as np
 
 from ..functions import from_numpy, stack, tensor
 from ..random import Generator, rng
 from ..tensor import Tensor
+from ..user_warnings import warn
 
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "DataLoader", "Sampler", "SequentialSampler",
@@ -165,8 +165,8 @@ def random_split(dataset, lengths, generator=None):
             counts[i % len(counts)] += 1
         for i, c in enumerate(counts):
             if c == 0:
-                warnings.warn(f"random_split: length of split at index {i} is 0; this "
-                              f"results in an empty dataset", UserWarning, stacklevel=2)
+                warn(f"random_split: length of split at index {i} is 0; this results in an "
+                     f"empty dataset")
         lengths = counts
     for x in lengths:
         if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < 0:
