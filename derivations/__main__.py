@@ -4,11 +4,15 @@
                         the MLP chain step by step: formula, shape, the rule used
     ops [--latex]       the backward rule of every primitive op, and the ops with no gradient
     show NAME [--latex] one derivation (an op name, a loss like mse, or an mlp_… chain)
-    prove [NAME …]      prove everything (or the named ones), one line per derivation
+    prove [NAME …] [--verbose]
+                        prove everything (or the named ones), one line per derivation;
+                        --verbose adds what was checked on which sizes
     elementwise EXPR [--name NAME] [--latex]
                         derive and prove the rule of your own elementwise function, e.g. "2*tanh(x)"
     docs [--check]      regenerate docs/gradients.md (or check that it is current)
     list                the names of all derivations
+
+A bad option or argument stops with a message naming it under that command's usage, exit 2.
 """
 
 import argparse
@@ -17,7 +21,7 @@ import sys
 import time
 
 from . import docs, elementwise, mlp
-from .core import DerivationError
+from .core import DerivationError, did_you_mean
 from .exempt import EXEMPT
 from .registry import all_derivations, get, ops
 
@@ -52,21 +56,28 @@ def cmd_prove(args):
     for i, d in enumerate(chosen, 1):
         proof = d.prove()
         print(f"[{i:3}/{len(chosen)}] {proof.line()}", flush=True)
+        if args.verbose:
+            print("\n".join(proof.detail()), flush=True)
         if not proof.ok:
             failed.append(d.name)
     seconds = time.perf_counter() - start
     if failed:
         print(f"{len(failed)} of {len(chosen)} FAILED in {seconds:.1f} s: {', '.join(failed)}")
+        if not args.verbose:
+            print(f"why: python -m derivations prove --verbose {' '.join(failed)}")
         return 1
-    print(f"all {len(chosen)} derivations proved in {seconds:.1f} s")
+    print(f"all {len(chosen)} derivation{'s' * (len(chosen) != 1)} proved in {seconds:.1f} s")
     return 0
 
 
 def cmd_elementwise(args):
     derivation = elementwise.derive(args.name, args.expression)
     _show(derivation, args.latex)
-    print(derivation.prove().line())
-    return 0
+    proof = derivation.prove()
+    print(proof.line())
+    if not proof.ok:
+        print("\n".join(proof.detail()))
+    return 0 if proof.ok else 1
 
 
 def cmd_docs(args):
@@ -86,54 +97,89 @@ def cmd_list(args):
     return 0
 
 
+def _option(valid, what):
+    """An argparse type for --hidden and the like: the normalized name, or an error that names
+    the value, the valid ones and a close match (argparse puts the option's name in front)."""
+    def check(value):
+        try:
+            return mlp.normalize(value, valid, what)
+        except DerivationError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    check.__name__ = what
+    return check
+
+
+def _identifier(value):
+    if not value.isidentifier():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a Python identifier "
+                                         f"(letters, digits and _), e.g. scaled_tanh")
+    return value
+
+
 def build_parser():
+    """The top-level parser; each subparser is kept in its namespace as `parser`, so an error
+    found while a command runs is reported under that command's usage."""
     parser = argparse.ArgumentParser(prog="python -m derivations",
                                      description="SymPy derivations of tinygrad_edu's gradients.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("mlp", help="the MLP chain, step by step")
-    p.add_argument("--hidden", default="relu", help=f"one of {', '.join(mlp.HIDDEN)}")
-    p.add_argument("--output", default="identity", help=f"one of {', '.join(mlp.OUTPUTS)}")
-    p.add_argument("--loss", default="mse", help=f"one of {', '.join(mlp.LOSSES)}")
-    p.add_argument("--reduction", default="mean", help="mean or sum")
+    def command(name, run, help):
+        p = sub.add_parser(name, help=help)
+        p.set_defaults(run=run, parser=p)
+        return p
+
+    p = command("mlp", cmd_mlp, "the MLP chain, step by step")
+    p.add_argument("--hidden", default="relu", type=_option(mlp.HIDDEN, "hidden activation"),
+                   help=f"one of {', '.join(mlp.HIDDEN)}")
+    p.add_argument("--output", default="identity",
+                   type=_option(mlp.OUTPUTS, "output activation"),
+                   help=f"one of {', '.join(mlp.OUTPUTS)}")
+    p.add_argument("--loss", default="mse", type=_option(mlp.LOSSES, "loss"),
+                   help=f"one of {', '.join(mlp.LOSSES)}")
+    p.add_argument("--reduction", default="mean", type=_option(mlp.REDUCTIONS, "reduction"),
+                   help=f"one of {', '.join(mlp.REDUCTIONS)}")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
-    p.set_defaults(run=cmd_mlp)
 
-    p = sub.add_parser("ops", help="every primitive op's backward rule")
+    p = command("ops", cmd_ops, "every primitive op's backward rule")
     p.add_argument("--latex", action="store_true")
-    p.set_defaults(run=cmd_ops)
 
-    p = sub.add_parser("show", help="one derivation")
-    p.add_argument("name")
+    p = command("show", cmd_show, "one derivation")
+    p.add_argument("name", help="a name from python -m derivations list")
     p.add_argument("--latex", action="store_true")
-    p.set_defaults(run=cmd_show)
 
-    p = sub.add_parser("prove", help="prove every derivation (or the named ones)")
-    p.add_argument("names", nargs="*")
-    p.set_defaults(run=cmd_prove)
+    p = command("prove", cmd_prove, "prove every derivation (or the named ones)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="names from python -m derivations list")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="also say what was checked, on which sizes")
 
-    p = sub.add_parser("elementwise", help="derive your own elementwise function's rule")
+    p = command("elementwise", cmd_elementwise, "derive your own elementwise function's rule")
     p.add_argument("expression", help='a formula in one variable, e.g. "2*tanh(x)"')
-    p.add_argument("--name", default="my_function")
+    p.add_argument("--name", default="my_function", type=_identifier)
     p.add_argument("--latex", action="store_true")
-    p.set_defaults(run=cmd_elementwise)
 
-    p = sub.add_parser("docs", help="regenerate docs/gradients.md")
+    p = command("docs", cmd_docs, "regenerate docs/gradients.md")
     p.add_argument("--check", action="store_true", help="only check that it is current")
-    p.set_defaults(run=cmd_docs)
 
-    p = sub.add_parser("list", help="list the derivations")
-    p.set_defaults(run=cmd_list)
+    command("list", cmd_list, "list the derivations")
+    parser.commands = tuple(sub.choices)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    """Run one command; a bad option or argument exits 2 under that command's usage."""
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] not in parser.commands and argv[0] not in ("-h", "--help"):
+        what = "option" if argv[0].startswith("-") else "command"
+        parser.error(f"unknown {what} {argv[0]!r}{did_you_mean(argv[0], parser.commands)} "
+                     f"(commands: {', '.join(parser.commands)})")
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would report these under the top-level usage
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.run(args)
     except DerivationError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        args.parser.error(str(e))
     except BrokenPipeError:  # piped into `head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -19,6 +19,8 @@ rational expressions the numerator over a common denominator expanding to 0), ne
 tolerance.
 """
 
+import difflib
+import textwrap
 import time
 from dataclasses import dataclass, field
 
@@ -37,6 +39,19 @@ DOMAINS = ("real", "positive", "nonzero", "probability", "target", "distribution
 
 class DerivationError(ValueError):
     """Bad input to a derivation: an unknown name, a refused combination, a wrong shape."""
+
+
+def did_you_mean(word, candidates):
+    """'; did you mean tanh?' for a mistyped name, or '' when nothing is close.
+
+    A name with the same letters in another order ('tahn' → tanh) is the likeliest slip and is
+    suggested alone (difflib ranks 'tan' above 'tanh' for 'tahn'); otherwise up to two close
+    matches by difflib, so the line stays short.
+    """
+    candidates = list(candidates)
+    matches = [c for c in candidates if sorted(c) == sorted(str(word)) and c != word] or \
+        difflib.get_close_matches(str(word), candidates, n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(matches[:2])}?" if matches else ""
 
 
 @dataclass
@@ -158,11 +173,20 @@ class Proof:
         return self.ok
 
     def line(self):
+        """One line of at most 90 characters: the verdict, the name, entries checked, time."""
         mark = "proved" if self.ok else "FAILED"
-        text = f"{mark:6}  {self.name:34} {self.entries:4} entries  {self.seconds:6.2f} s  {self.how}"
-        if self.failures:
-            text += "\n        " + "\n        ".join(self.failures[:5])
-        return text
+        name = self.name if len(self.name) <= 38 else self.name[:37] + "…"
+        failed = f", {len(self.failures)} failed" if self.failures else ""
+        return f"{mark:6}  {name:38} {self.entries:4} entries{failed}  {self.seconds:6.2f} s"
+
+    def detail(self, width=100):
+        """What was checked on which sizes, then each failure: lines of at most `width`."""
+        lines = textwrap.wrap(f"checked: {self.how}", width, initial_indent="    ",
+                              subsequent_indent="      ")
+        for failure in self.failures:
+            lines += textwrap.wrap(failure, width, initial_indent="    FAILED ",
+                                   subsequent_indent="      ")
+        return lines
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ bounds, maximum splitting a tie in half) is PyTorch's choice, pinned by tests ag
 import numpy as np
 import sympy as sp
 
+from . import formula
 from .core import Case, Derivation, DerivationError, Grad, Operand, PieceSpec
 from .evaluate import explicit, sigmoid
 
@@ -375,9 +376,10 @@ def derive(name, expression):
         >>> d.unicode()            # ∂L/∂A = G ⊙ f′(A), f′(x) = 2 − 2 tanh²(x)
         >>> d.prove().ok           # True
 
-    expression: a SymPy expression or a string in one variable (any name, e.g. "2*tanh(x)");
-    σ may be written sigmoid(x).  Functions with kinks (max, abs, …) are refused: their rule
-    needs pieces, as the built-in relu and abs have.
+    expression: a SymPy expression or a string in one variable (any name, e.g. "2*tanh(x)"),
+    read by derivations.formula (parsed, never run as Python); σ may be written sigmoid(x).
+    Functions with kinks (max, abs, …) are refused: their rule needs pieces, as the built-in
+    relu and abs have.
     """
     if not isinstance(name, str) or not name.isidentifier():
         raise DerivationError(f"derive: the name must be an identifier, got {name!r}")
@@ -412,16 +414,13 @@ def derive(name, expression):
 
 
 def _parse(expression):
+    """A SymPy expression as it is; a string read by formula.parse (never evaluated)."""
     if isinstance(expression, sp.Basic):
         return sp.sympify(expression)
     if not isinstance(expression, str):
         raise DerivationError(f"derive: expected a SymPy expression or a string, "
                               f"got {type(expression).__name__}")
-    try:
-        return sp.sympify(expression, locals={"sigmoid": sigmoid, "σ": sigmoid})
-    except (sp.SympifyError, SyntaxError, TypeError, ValueError):
-        raise DerivationError(f"derive: cannot read {expression!r} as a formula in one "
-                              f"variable, e.g. '2*tanh(x)'") from None
+    return formula.parse(expression)
 
 
 def _needs_positive(f):

@@ -30,6 +30,7 @@ from .core import (
     Grad,
     Operand,
     Proof,
+    did_you_mean,
     symbolic_array,
     zero_method,
 )
@@ -69,22 +70,24 @@ Z2, Yhat, Y = (sp.MatrixSymbol(s, n, o) for s in ("Z2", "Yhat", "Y"))
 ONES_n = sp.OneMatrix(n, 1)
 
 
-def _normalize(value, valid, what):
+def normalize(value, valid, what):
+    """The canonical name (lower case, _ for -, ce → cross_entropy), or a DerivationError."""
     key = str(value).strip().lower().replace("-", "_")
     if key in ("ce", "crossentropy"):
         key = "cross_entropy"
     if key not in valid:
-        raise DerivationError(f"unknown {what} {value!r}; valid: {', '.join(valid)}")
+        raise DerivationError(f"unknown {what} {value!r}; valid: {', '.join(valid)}"
+                              f"{did_you_mean(key, valid)}")
     return key
 
 
 def check_combination(hidden, output, loss, reduction="mean"):
     """Normalized names, or a DerivationError naming the valid ones or saying why a
     combination is refused."""
-    hidden = _normalize(hidden, HIDDEN, "hidden activation")
-    output = _normalize(output, OUTPUTS, "output activation")
-    loss = _normalize(loss, LOSSES, "loss")
-    reduction = _normalize(reduction, REDUCTIONS, "reduction")
+    hidden = normalize(hidden, HIDDEN, "hidden activation")
+    output = normalize(output, OUTPUTS, "output activation")
+    loss = normalize(loss, LOSSES, "loss")
+    reduction = normalize(reduction, REDUCTIONS, "reduction")
     if (output, loss) in REFUSED:
         raise DerivationError(f"output {output} with loss {loss} is refused: "
                               f"{REFUSED[(output, loss)]}. Valid output+loss pairs: "

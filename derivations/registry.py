@@ -5,7 +5,7 @@ name in tinygrad_edu.ops.PRIMITIVES, or a quantity's name (losses, linear, split
 """
 
 from . import elementwise, linalg, losses, mlp, reductions, softmax, structural
-from .core import DerivationError
+from .core import DerivationError, did_you_mean
 
 TOPICS = ("linalg", "elementwise", "reductions", "softmax", "structural", "losses", "mlp")
 
@@ -46,7 +46,8 @@ def get(name):
         for d in _MODULES[topic].derivations():
             if d.name == name:
                 return d
-    raise DerivationError(f"no derivation named {name!r}; valid: {', '.join(names())}")
+    raise DerivationError(f"unknown derivation {name!r}{did_you_mean(name, names())} "
+                          f"(python -m derivations list shows every name)")
 
 
 def ops():

@@ -224,13 +224,16 @@ def test_cli_mlp(capsys):
     assert r"\frac{\partial L}{\partial W_2}" in capsys.readouterr().out
 
 
-def test_cli_errors(capsys):
-    assert main(["mlp", "--hidden", "gelu"]) == 2
-    assert "valid: relu, tanh, sigmoid" in capsys.readouterr().err
-    assert main(["mlp", "--output", "identity", "--loss", "bce"]) == 2
-    assert "refused" in capsys.readouterr().err
-    assert main(["show", "nope"]) == 2
-    assert "no derivation named 'nope'" in capsys.readouterr().err
+@pytest.mark.parametrize("argv, message", [
+    (["mlp", "--hidden", "gelu"], "valid: relu, tanh, sigmoid"),
+    (["mlp", "--output", "identity", "--loss", "bce"], "refused"),
+    (["show", "nope"], "unknown derivation 'nope'"),
+])
+def test_cli_errors(capsys, argv, message):
+    """More bad arguments: tests/test_cli_derivations.py."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_cli_ops_lists_every_primitive_rule(capsys):
