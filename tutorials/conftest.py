@@ -4,11 +4,16 @@ Each lesson is one doctest: every `>>>` line a learner types runs, and its outpu
 with the transcript.  Around every lesson:
 
 * matplotlib draws off-screen (the Agg backend), so plots are saved, never shown;
-* the working directory is the project root, so the `tutorials/out/...png` paths a lesson
-  prints are where its plots land, wherever pytest was started;
-* tinygrad_edu's generator starts from a fresh seed, so no lesson depends on the ones before;
+* the working directory is the project root, as for a learner (tutorials/README.md), so the
+  `tutorials/out/...` paths a lesson prints are where its files land, wherever pytest was
+  started; each lesson makes that folder itself, as it must at a real prompt;
 * Hypothesis uses the same profiles as the tests (quick by default, TINYGRAD_EDU_PROFILE=thorough),
   loaded from tests/conftest.py so the two can never drift apart.
+
+No seed is set here: a lesson that needs one calls `torch.manual_seed` itself, as it must at a
+prompt.  doctest's parser is more lenient than a prompt (it accepts a blank `...` line inside a
+block, which ends the block at a prompt), so tests/test_lessons_replay.py also types every lesson
+into a real `python -i`.
 """
 
 import importlib.util
@@ -41,8 +46,6 @@ _load_test_profiles()
 @pytest.fixture(autouse=True)
 def lesson_environment(monkeypatch):
     monkeypatch.chdir(ROOT)
-    (ROOT / "tutorials" / "out").mkdir(exist_ok=True)
-    tinygrad_edu.manual_seed(0)
     default_dtype = tinygrad_edu.get_default_dtype()
     yield
     tinygrad_edu.set_default_dtype(default_dtype)  # a lesson that changes it leaves no trace
