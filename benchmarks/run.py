@@ -234,13 +234,26 @@ def wait_for_idle(limit_seconds):
 
 
 def parse_only(text):
-    if text is None:
-        return set(GROUPS)
+    """--only's comma-separated groups (argparse names the option when this refuses one)."""
     chosen = {part.strip() for part in text.split(",") if part.strip()}
     unknown = chosen - set(GROUPS)
-    if unknown:
-        raise SystemExit(f"--only: unknown {sorted(unknown)}; choose from {', '.join(GROUPS)}")
+    if unknown or not chosen:
+        what = f"unknown {', '.join(sorted(unknown))}" if unknown else "no group named"
+        raise argparse.ArgumentTypeError(f"{what}; choose from {', '.join(GROUPS)}")
     return chosen
+
+
+def at_least(low, kind):
+    """An argparse type: a number of `kind` (int or float) no smaller than `low`."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value >= low:  # also refuses NaN
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {text}")
+        return value
+    return parse
 
 
 def main(argv=None):
@@ -249,20 +262,18 @@ def main(argv=None):
         description="tinygrad_edu vs PyTorch vs hand-written NumPy, side by side.")
     parser.add_argument("--quick", action="store_true",
                         help="fewer epochs, steps and repeats (a smoke run, not a measurement)")
-    parser.add_argument("--only", metavar="W1,W4",
+    parser.add_argument("--only", metavar="W1,W4", type=parse_only, default=set(GROUPS),
                         help=f"comma-separated subset of {','.join(GROUPS)}")
-    parser.add_argument("--repeats", type=int, metavar="N",
+    parser.add_argument("--repeats", type=at_least(1, int), metavar="N",
                         help="timed rounds per workload (default: 11, W3 5; --quick 3)")
-    parser.add_argument("--wait-idle", type=float, metavar="SECONDS", default=0,
+    parser.add_argument("--wait-idle", type=at_least(0, float), metavar="SECONDS", default=0,
                         help="first wait up to SECONDS for the 1-minute load average to fall "
                              f"below {IDLE_LOAD} (other processes make timings noisy)")
     parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent,
                         help="where results.md, results.json and ratios.png go "
                              "(default: benchmarks/)")
     args = parser.parse_args(argv)
-    if args.repeats is not None and args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    chosen = parse_only(args.only)
+    chosen = args.only
     if args.wait_idle > 0:
         wait_for_idle(args.wait_idle)
     started = time.perf_counter()

@@ -131,3 +131,24 @@ def test_w2_permutations_are_shared_and_replayed_per_epoch():
     assert len(sampler) == 3
     assert list(sampler) == [2, 0, 1]
     assert list(sampler) == [1, 2, 0]
+
+
+def test_bad_benchmark_options_are_named_under_the_usage(capsys):
+    from benchmarks.run import main
+
+    catalogue = [(["--only", "W9"], "argument --only: unknown W9; choose from"),
+                 (["--only", ","], "argument --only: no group named; choose from"),
+                 (["--repeats", "0"], "argument --repeats: must be at least 1, got 0"),
+                 (["--repeats", "x"], "argument --repeats: expected a number, got 'x'"),
+                 (["--wait-idle", "nan"], "argument --wait-idle: must be at least 0, got nan")]
+    for arguments, message in catalogue:
+        try:
+            main(arguments)
+        except SystemExit as exit_:
+            assert exit_.code == 2, arguments
+        else:
+            raise AssertionError(f"{arguments} was accepted")
+        error = capsys.readouterr().err
+        assert error.startswith("usage: python -m benchmarks.run")
+        assert f"python -m benchmarks.run: error: {message}" in error, error
+    assert len(catalogue) == 5
