@@ -121,8 +121,8 @@ def replay(lesson, workdir):
     return statements, lines, done.stdout, done.returncode
 
 
-def problems_in(lesson, statements, lines, transcript):
-    """What a learner typing the lesson would see go differently from the lesson, in order."""
+def problems_in(statements, lines, transcript):
+    """What a learner typing the lesson would see go differently from the lesson, by line."""
     before_first_prompt, *pieces = transcript.split(MARK)
     assert before_first_prompt == "", f"printed before the first prompt: {before_first_prompt!r}"
     assert len(pieces) == len(lines) + 1, (
@@ -131,31 +131,39 @@ def problems_in(lesson, statements, lines, transcript):
     *pieces, at_exit = pieces
     assert at_exit.strip() == PS1.strip(), f"printed at the end of input: {at_exit!r}"
 
-    problems = []
-    outputs = [""] * len(statements)
+    problems = []  # (Markdown line, message)
+    outputs = [""] * len(statements)  # each statement's output, all its lines' pieces together
     for (index, position, line), piece in zip(lines, pieces):
+        statement = statements[index]
         prompt, output = piece[:len(PS1)], piece[len(PS1):]
         outputs[index] += output
-        lineno = statements[index].lineno + (position or 0)
+        if position is None:  # the Enter after a block
+            lineno = statement.lineno + len(statement.source) - 1
+            typed = f"the Enter after line {lineno}"
+        else:
+            lineno = statement.lineno + position
+            typed = f"line {lineno}, `{line}`,"
+        error = next((e for e in ERRORS if e in output and e not in statement.want), None)
+        if error:
+            problems.append((lineno, f"{typed} printed {error}, which the lesson does not show "
+                                     f"there:\n{output}"))
         if position == 0 and prompt != PS1:
-            problems.append(f"line {lineno}: `{line}` was read at a `...` prompt, still inside "
-                            f"the block before it")
+            problems.append((lineno, f"{typed} was read at a `...` prompt, still inside the "
+                                     f"block before it"))
         elif position and prompt != PS2:
-            problems.append(f"line {lineno}: `{line}` was read at a new `>>>` prompt: the block "
-                            f"of `{statements[index].source[0]}` had already ended there")
+            problems.append((lineno, f"{typed} was read at a new `>>>` prompt: the block of "
+                                     f"`{statement.source[0]}` had already ended there"))
 
     checker = _get_checker()
     for statement, got in zip(statements, outputs):
-        where = f"line {statement.lineno}: `{statement.source[0]}`"
-        shown_errors = [e for e in ERRORS if e in got and e not in statement.want]
-        if shown_errors:
-            problems.append(f"{where} printed {shown_errors[0]!r}, which the lesson does not "
-                            f"show:\n{got}")
-        elif not checker.check_output(statement.want, got, CHECK_FLAGS):
+        if any(e in got and e not in statement.want for e in ERRORS):
+            continue  # reported above, at the line that printed it
+        if not checker.check_output(statement.want, got, CHECK_FLAGS):
             example = doctest.Example("\n".join(statement.source), statement.want)
-            problems.append(f"{where}: "
-                            + checker.output_difference(example, got, CHECK_FLAGS))
-    return problems
+            problems.append((statement.lineno, f"line {statement.lineno}, "
+                                               f"`{statement.source[0]}`: "
+                             + checker.output_difference(example, got, CHECK_FLAGS)))
+    return [message for _, message in sorted(problems, key=lambda problem: problem[0])]
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +194,7 @@ def test_lesson_runs_as_typed_at_a_real_prompt(lesson, replays):
     statements, lines, transcript, returncode = replays[lesson].result()
     examples = doctest.DocTestParser().get_examples(lesson.read_text(encoding="utf-8"))
     assert len(statements) == len(examples) > 0, "the replay and doctest see other statements"
-    problems = problems_in(lesson, statements, lines, transcript)
+    problems = problems_in(statements, lines, transcript)
     assert returncode == 0, f"the interpreter exited with {returncode}"
     if problems:
         pytest.fail(f"{lesson.name}, typed at a real prompt: {len(problems)} problem(s); the "
