@@ -105,15 +105,28 @@ def _option(valid, what):
             return mlp.normalize(value, valid, what)
         except DerivationError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
-    check.__name__ = what
     return check
 
 
 def _identifier(value):
+    """--name: a Python identifier, as derive() needs."""
     if not value.isidentifier():
         raise argparse.ArgumentTypeError(f"{value!r} is not a Python identifier "
                                          f"(letters, digits and _), e.g. scaled_tanh")
     return value
+
+
+def _leading_minus(args, unknown):
+    """A formula that starts with a minus ("-x**2") looks like an option to argparse, which
+    leaves it among the unknown arguments: take it as the expression.  What is left is unknown."""
+    if args.expression is None:
+        formulas = [a for a in unknown if not a.startswith("--")]
+        if not formulas:
+            args.parser.error("the following arguments are required: expression")
+        args.expression = formulas[0]
+        unknown = list(unknown)
+        unknown.remove(formulas[0])
+    return unknown
 
 
 def build_parser():
@@ -123,8 +136,8 @@ def build_parser():
                                      description="SymPy derivations of tinygrad_edu's gradients.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name, run, help):
-        p = sub.add_parser(name, help=help)
+    def command(name, run, help, usage=None):
+        p = sub.add_parser(name, help=help, usage=usage)
         p.set_defaults(run=run, parser=p)
         return p
 
@@ -152,8 +165,11 @@ def build_parser():
     p.add_argument("--verbose", "-v", action="store_true",
                    help="also say what was checked, on which sizes")
 
-    p = command("elementwise", cmd_elementwise, "derive your own elementwise function's rule")
-    p.add_argument("expression", help='a formula in one variable, e.g. "2*tanh(x)"')
+    p = command("elementwise", cmd_elementwise, "derive your own elementwise function's rule",
+                usage="python -m derivations elementwise [-h] [--name NAME] [--latex] "
+                      "expression")
+    p.add_argument("expression", nargs="?",  # required: see _leading_minus
+                   help='a formula in one variable, e.g. "2*tanh(x)" or "-x**2"')
     p.add_argument("--name", default="my_function", type=_identifier)
     p.add_argument("--latex", action="store_true")
 
@@ -174,6 +190,8 @@ def main(argv=None):
         parser.error(f"unknown {what} {argv[0]!r}{did_you_mean(argv[0], parser.commands)} "
                      f"(commands: {', '.join(parser.commands)})")
     args, unknown = parser.parse_known_args(argv)
+    if args.command == "elementwise":
+        unknown = _leading_minus(args, unknown)
     if unknown:  # argparse would report these under the top-level usage
         args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:

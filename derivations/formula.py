@@ -133,10 +133,7 @@ class _Builder:
         return sp.Integer(value)
 
     def name(self, node):
-        name = node.id
-        if "__" in name:
-            raise DerivationError(f"'{name}' is not an allowed name (no double underscores "
-                                  f"in a formula)")
+        name = _allowed_name(node.id)
         if name in FUNCTIONS:
             raise DerivationError(f"'{name}' is a function: call it, e.g. {name}(x)")
         if name in CONSTANTS:
@@ -176,10 +173,7 @@ class _Builder:
         if not isinstance(node.func, ast.Name):
             raise DerivationError(f"only a function's name can be called, not "
                                   f"{self.text(node.func)!r}")
-        name = node.func.id
-        if "__" in name:
-            raise DerivationError(f"'{name}' is not an allowed name (no double underscores "
-                                  f"in a formula)")
+        name = _allowed_name(node.func.id)
         if name not in FUNCTIONS:
             hint = did_you_mean(name, FUNCTIONS) or f"; the functions: {', '.join(FUNCTIONS)}"
             raise DerivationError(f"unknown function '{name}'{hint}")
@@ -196,6 +190,14 @@ class _Builder:
                                   f"{'' if expected == 1 else 's'}, got {len(args)} in "
                                   f"{self.text(node)!r}")
         return function(*args)
+
+
+def _allowed_name(name):
+    """The name itself, unless it has double underscores (__import__, __class__ …)."""
+    if "__" in name:
+        raise DerivationError(f"'{name}' is not an allowed name (no double underscores "
+                              f"in a formula)")
+    return name
 
 
 def _short(number):

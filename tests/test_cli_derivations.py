@@ -48,6 +48,8 @@ BAD = [  # (argv, usage line expected, texts stderr must contain)
     (["elementwise", "9**9**9**9"], "elementwise", ["exponent 387420489"]),
     (["elementwise", "x", "--name", "a b"], "elementwise", ["--name", "'a b'"]),
     (["elementwise", "x", "--name", ""], "elementwise", ["--name", "''"]),
+    (["elementwise", "-x", "-y"], "elementwise", ["unrecognized arguments: -y"]),
+    (["elementwise", "x", "--bogus"], "elementwise", ["unrecognized arguments: --bogus"]),
     (["docs", "--chek"], "docs", ["--chek"]),
     (["docs", "gradients.md"], "docs", ["unrecognized arguments: gradients.md"]),
     (["list", "all"], "list", ["unrecognized arguments: all"]),
@@ -58,7 +60,7 @@ BAD = [  # (argv, usage line expected, texts stderr must contain)
 
 
 def test_the_catalogue_is_not_empty():
-    assert len(BAD) == 37
+    assert len(BAD) == 39
 
 
 def _check(code, err, sub, named):
@@ -142,6 +144,12 @@ def test_list_lines_fit_a_terminal(capsys):
     assert main(["list"]) == 0
     lines = capsys.readouterr().out.rstrip("\n").split("\n")
     assert len(lines) >= 79 and all(len(line) <= 100 for line in lines)
+
+
+def test_elementwise_takes_a_formula_that_starts_with_a_minus(capsys):
+    assert main(["elementwise", "-x**2", "--name", "neg_square"]) == 0
+    out = capsys.readouterr().out
+    assert "f′(x) = -2*x" in out and out.rstrip().split("\n")[-1].startswith("proved")
 
 
 def test_elementwise_with_a_long_name_keeps_its_proof_line_short(capsys):
