@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from _pytest.doctest import _get_checker, _get_number_flag
+from _pytest.doctest import _get_checker, _get_number_flag  # NUMBER as the doctest run has it
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON_GLOB = "[0-9][0-9]_*.md"
@@ -38,10 +38,10 @@ LESSONS = sorted((ROOT / "tutorials").glob(LESSON_GLOB))
 PS1, PS2 = ">>> ", "... "
 MARK = "\x1e"  # ASCII record separator: printed before each prompt, by nothing else
 SET_PROMPTS = f"import sys; sys.ps1, sys.ps2 = {MARK + PS1!r}, {MARK + PS2!r}; del sys"
-CHECK_FLAGS = doctest.ELLIPSIS | _get_number_flag()  # as the doctest run, minus nothing else
+CHECK_FLAGS = doctest.ELLIPSIS | _get_number_flag()  # pyproject.toml's doctest_optionflags
 ERRORS = ("Traceback (most recent call last)", "SyntaxError", "IndentationError")
-TIMEOUT_SECONDS = 240  # one lesson; they take seconds to about a minute
-WORKERS = max(2, os.cpu_count() or 1)
+TIMEOUT_SECONDS = 240  # one lesson; each takes 0.3-4 s on the 2-core machine
+WORKERS = os.cpu_count() or 2  # lessons replayed at once
 
 
 @dataclass
@@ -92,19 +92,22 @@ def typed_lines(statements):
     return lines
 
 
-def fresh_clone(destination):
-    """Copy the files a clone of the project has (tracked or unignored, as in the work tree)."""
+def clone_files():
+    """The files a clone of the project has: git's tracked and unignored files, as they are in
+    the work tree (a tracked file deleted there is left out)."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
                              "--exclude-standard"], cwd=ROOT, capture_output=True, text=True,
                             check=True).stdout.split("\0")
-    copied = 0
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():  # a tracked file deleted in the work tree is not copied
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-            copied += 1
-    assert copied > 0, "git listed no files to copy"
+    files = [name for name in listed if name and (ROOT / name).is_file()]
+    assert files, "git listed no files"
+    return files
+
+
+def fresh_clone(files, destination):
+    """Copy files (from clone_files) into destination, a fresh project root."""
+    for name in files:
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, destination / name)
     return destination
 
 
@@ -113,11 +116,12 @@ def replay(lesson, workdir):
     exit code); stderr is merged into stdout, as a terminal shows both."""
     statements = lesson_statements(lesson.read_text(encoding="utf-8"))
     lines = typed_lines(statements)
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONIOENCODING="utf-8")
-    done = subprocess.run([sys.executable, "-i", "-u", "-c", SET_PROMPTS],
-                          input="".join(line + "\n" for _, _, line in lines), cwd=workdir, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          encoding="utf-8", timeout=TIMEOUT_SECONDS)
+    typed = "".join(line + "\n" for _, _, line in lines)
+    env = dict(os.environ, MPLBACKEND="Agg",  # no window opens
+               PYTHONIOENCODING="utf-8")  # a terminal's encoding, whatever the locale here
+    done = subprocess.run([sys.executable, "-i", "-u", "-c", SET_PROMPTS], input=typed,
+                          cwd=workdir, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, encoding="utf-8", timeout=TIMEOUT_SECONDS)
     return statements, lines, done.stdout, done.returncode
 
 
@@ -169,10 +173,11 @@ def problems_in(statements, lines, transcript):
 @pytest.fixture(scope="module")
 def replays(tmp_path_factory):
     """Every lesson's replay started at once, WORKERS at a time: {lesson path: Future}."""
+    files = clone_files()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         futures = {
             lesson: pool.submit(replay, lesson,
-                                fresh_clone(tmp_path_factory.mktemp(lesson.stem)))
+                                fresh_clone(files, tmp_path_factory.mktemp(lesson.stem)))
             for lesson in LESSONS}
         yield futures
         for future in futures.values():
