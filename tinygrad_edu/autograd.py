@@ -22,11 +22,12 @@ import functools
 import itertools
 import linecache
 import operator
-import os
 import sys
 import threading
 
 import numpy as np
+
+from .user_warnings import user_frame
 
 __all__ = [
     "Op", "Node", "Function", "FunctionCtx", "no_grad", "enable_grad", "set_grad_enabled",
@@ -575,7 +576,6 @@ class _AnomalyMode:
 
 
 _anomaly_mode = _AnomalyMode()
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def is_anomaly_enabled():
@@ -626,9 +626,7 @@ class set_detect_anomaly(detect_anomaly):
 
 def _user_call_site():
     """'file:line in function' of the innermost frame outside tinygrad_edu (the user's op)."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
+    frame, _ = user_frame(sys._getframe(1))
     if frame is None:
         return "inside tinygrad_edu (no user frame found)"
     code = frame.f_code
