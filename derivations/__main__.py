@@ -18,6 +18,7 @@ A bad option or argument stops with a message naming it under that command's usa
 import argparse
 import os
 import sys
+import textwrap
 import time
 
 from . import docs, elementwise, mlp
@@ -26,8 +27,22 @@ from .exempt import EXEMPT
 from .registry import all_derivations, get, ops
 
 
+WIDTH = 100  # a terminal's line: longer notes and formulas wrap, indented under their start
+
+
+def _fit(text, width=WIDTH):
+    """Each line of text over `width` characters wrapped at spaces, continued 4 deeper."""
+    lines = []
+    for line in text.splitlines():
+        indent = " " * (len(line) - len(line.lstrip()))
+        lines.append(textwrap.fill(line, width, subsequent_indent=indent + "    ",
+                                   break_long_words=False, break_on_hyphens=False)
+                     if len(line) > width else line)
+    return "\n".join(lines)
+
+
 def _show(derivation, latex):
-    print(derivation.latex() if latex else derivation.unicode())
+    print(derivation.latex() if latex else _fit(derivation.unicode()))
 
 
 def cmd_mlp(args):

@@ -146,6 +146,18 @@ def test_list_lines_fit_a_terminal(capsys):
     assert len(lines) >= 79 and all(len(line) <= 100 for line in lines)
 
 
+@pytest.mark.parametrize("argv", [["ops"], ["show", "matmul"], ["show", "linear"],
+                                  ["mlp", "--hidden", "tanh", "--output", "sigmoid", "--loss",
+                                   "bce"],
+                                  ["mlp", "--hidden", "sigmoid", "--output", "softmax",
+                                   "--loss", "cross_entropy"]])
+def test_rules_and_chains_fit_a_terminal(capsys, argv):
+    """Long notes and formulas wrap at spaces (before wrapping, ops had lines of 258)."""
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.rstrip("\n").split("\n")
+    assert len(lines) >= 7 and max(map(len, lines)) <= 100
+
+
 def test_elementwise_takes_a_formula_that_starts_with_a_minus(capsys):
     assert main(["elementwise", "-x**2", "--name", "neg_square"]) == 0
     out = capsys.readouterr().out
