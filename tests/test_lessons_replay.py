@@ -198,7 +198,9 @@ def test_the_doctest_run_hides_no_whitespace_difference(pytestconfig):
 def test_lesson_runs_as_typed_at_a_real_prompt(lesson, replays):
     statements, lines, transcript, returncode = replays[lesson].result()
     examples = doctest.DocTestParser().get_examples(lesson.read_text(encoding="utf-8"))
-    assert len(statements) == len(examples) > 0, "the replay and doctest see other statements"
+    assert [("\n".join(s.source) + "\n", s.want) for s in statements] == \
+        [(e.source, e.want) for e in examples], "the replay reads the lesson unlike doctest"
+    assert statements, "no statement to replay"
     problems = problems_in(statements, lines, transcript)
     assert returncode == 0, f"the interpreter exited with {returncode}"
     if problems:
