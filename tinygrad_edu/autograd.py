@@ -27,6 +27,7 @@ import threading
 
 import numpy as np
 
+from .speedups import quiet_numpy
 from .user_warnings import user_frame
 
 __all__ = [
@@ -41,35 +42,6 @@ Tensor = None  # the Tensor class, bound by tensor.py through _bind_tensor_class
 def _bind_tensor_class(cls):
     global Tensor
     Tensor = cls
-
-
-# --------------------------------------------------------------------------------------------
-# NumPy's floating-point warnings (log(0), overflow, 0/0) are silenced around every op, since
-# PyTorch is silent there.  np.errstate costs about 1 µs a use, more than a small op itself;
-# on NumPy 2 the same error state is set through its context variable directly (~0.1 µs).
-# Elsewhere the fallback below does the same through np.errstate.
-# --------------------------------------------------------------------------------------------
-
-class _ErrstateFallback:
-    """The interface of a context variable (set → token, reset(token)), via np.errstate."""
-
-    def set(self, _ignored):
-        state = np.errstate(all="ignore")
-        state.__enter__()
-        return state
-
-    def reset(self, state):
-        state.__exit__(None, None, None)
-
-
-try:
-    from numpy._core._ufunc_config import _extobj_contextvar as _numpy_errors
-    from numpy._core.umath import _make_extobj
-
-    _IGNORE_ALL = _make_extobj(all="ignore")
-except (ImportError, AttributeError):  # NumPy 1.x
-    _numpy_errors = _ErrstateFallback()
-    _IGNORE_ALL = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,21 +280,15 @@ class Op:
                 arrays.append(x)
             needs.append(False)
             targets.append(None)
-        if not recording:
-            token = _numpy_errors.set(_IGNORE_ALL)
-            try:
-                out = cls.forward(_NO_RECORD_CTX, *arrays, **params)
-            finally:
-                _numpy_errors.reset(token)
+        if not recording:  # a context of its own all the same: ops keep per-call facts on it
+            with quiet_numpy():
+                out = cls.forward(Context(), *arrays, **params)
             return Tensor._wrap(out)
         node = Node(cls, tuple(targets), tuple(needs))
         if _anomaly_mode.enabled:
             node.created_at = _user_call_site()
-        token = _numpy_errors.set(_IGNORE_ALL)
-        try:
+        with quiet_numpy():
             out = cls.forward(node, *arrays, **params)
-        finally:
-            _numpy_errors.reset(token)
         result = Tensor._wrap(out, True, node)
         node.out_shape = out.shape
         node.out_dtype = out.dtype
@@ -331,16 +297,14 @@ class Op:
         return result
 
 
-class _NoRecordCtx:
-    """The ctx an op sees when nothing is recorded: saving is a no-op."""
+class Context:
+    """The ctx an op sees when nothing is recorded: saving keeps nothing, and the facts an op
+    notes on it (ctx.dim = …) live as long as this one call."""
 
     needs_input_grad = ()
 
     def save_for_backward(self, *values):
         pass
-
-
-_NO_RECORD_CTX = _NoRecordCtx()
 
 
 def _attach(node, inputs, needs, result):
@@ -443,8 +407,7 @@ def _run_backward(roots, retain_graph, capture=None):
         grads[key] = g if key not in grads else grads[key] + g
     order = _topological_order(*[t.grad_fn for t, _ in roots if t.grad_fn is not None])
     anomaly = _anomaly_mode.enabled
-    token = _numpy_errors.set(_IGNORE_ALL)
-    try:
+    with quiet_numpy():
         for node in order:
             grad_out = grads.pop(node, None)
             if grad_out is None:  # no gradient reached this node (e.g. only via a no-grad path)
@@ -494,8 +457,6 @@ def _run_backward(roots, retain_graph, capture=None):
                 _accumulate_into_leaf(leaf, g)
             elif leaf in capture:
                 capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
-    finally:
-        _numpy_errors.reset(token)
 
 
 def _initial_gradient(tensor, gradient, what="backward"):

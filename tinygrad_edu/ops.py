@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from .autograd import Op
+from .speedups import matmul, zero_where
 
 # --------------------------------------------------------------------------------------------
 # Elementwise, two inputs (broadcasting)
@@ -133,54 +134,31 @@ class Maximum(Op):
     """
 
     name = "maximum"
+    pick = staticmethod(np.maximum)
 
-    @staticmethod
-    def forward(ctx, a, b):
+    @classmethod
+    def forward(cls, ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        return cls.pick(a, b)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_arrays
+        if cls is Minimum:  # min(A, B) = −max(−A, −B): the same shares of G
+            a, b = -a, -b
         tie = a == b  # ties split evenly, as PyTorch
         share_a = np.where(tie, 0.5, ~(a < b)).astype(g.dtype)
         share_b = np.where(tie, 0.5, ~(a > b)).astype(g.dtype)
-        return _select(share_a, g), _select(share_b, g)
+        # G ⊙ share, with exact zeros where the share is 0 even if G is inf or NaN (as PyTorch)
+        return zero_where(share_a == 0, g * share_a), zero_where(share_b == 0, g * share_b)
 
 
-class Minimum(Op):
+class Minimum(Maximum):
     """out = min(A, B) elementwise.   ∂L/∂A = G ⊙ [A < B] + ½ G ⊙ [A = B], ∂L/∂B likewise
     (and, as for maximum, G to both where a NaN makes every comparison false)."""
 
     name = "minimum"
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_arrays
-        tie = a == b
-        share_a = np.where(tie, 0.5, ~(a > b)).astype(g.dtype)
-        share_b = np.where(tie, 0.5, ~(a < b)).astype(g.dtype)
-        return _select(share_a, g), _select(share_b, g)
-
-
-def _select(share, g):
-    """G ⊙ share, but exactly 0 where share is 0 even if G is NaN or inf (PyTorch selects the
-    gradient there rather than multiplying it by 0).  The product is ten times faster than
-    np.where on large arrays; the zeros are put back only when G has a non-finite entry."""
-    out = np.asarray(g * share)  # an array even for 0-d operands, so it can be written
-    if not np.isfinite(g).all():
-        out[share == 0] = 0
-    return out
-
-
-# np.where selects in one pass, the fastest way on small arrays; from about 10⁴ entries on it is
-# slower than _select's product (ten times at 10⁵: it branches on every entry).
-_WHERE_LIMIT = 4096
+    pick = staticmethod(np.minimum)
 
 
 class Where(Op):
@@ -196,8 +174,7 @@ class Where(Op):
     @staticmethod
     def backward(ctx, g):
         c = ctx.condition
-        zero = _zero(g.dtype)
-        return np.where(c, g, zero), np.where(c, zero, g)
+        return zero_where(~c, g), zero_where(c, g)
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,19 +324,6 @@ class Abs(Op):
         return g * sign
 
 
-_ZEROS = {}  # dtype -> a read-only 0-d zero of it
-
-
-def _zero(dtype):
-    """0 as a 0-d array of `dtype`, made once: np.zeros((), dtype) costs about half as much as
-    the 2×2 op it serves, and NumPy compares with a Python 0 at half speed."""
-    zero = _ZEROS.get(dtype)
-    if zero is None:
-        zero = _ZEROS[dtype] = np.zeros((), dtype)
-        zero.flags.writeable = False  # shared: nothing may write into it
-    return zero
-
-
 class Relu(Op):
     """out = max(A, 0).   ∂L/∂A = G ⊙ [A > 0]   (0 at A = 0, as PyTorch; G passes at NaN,
     since PyTorch zeroes it only where out ≤ 0)."""
@@ -368,17 +332,14 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, _zero(a.dtype))
+        out = np.maximum(a, 0)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_arrays
-        zero = _zero(g.dtype)
-        if g.size > _WHERE_LIMIT:
-            return _select(~(out <= zero), g)
-        return np.where(out <= zero, zero, g)  # an exact selection
+        return zero_where(out <= 0, g)
 
 
 class Tanh(Op):
@@ -444,12 +405,12 @@ class Clamp(Op):
     def backward(ctx, g):
         (a,) = ctx.saved_arrays
         lo, hi = ctx.bounds
-        inside = np.ones(a.shape, dtype=bool)
+        inside = np.ones(a.shape, dtype=bool)  # (a NaN entry is inside no bound: 0, as PyTorch)
         if lo is not None:
             inside &= a >= lo
         if hi is not None:
             inside &= a <= hi
-        return _select(inside, g)
+        return zero_where(~inside, g)
 
 
 class Cast(Op):
@@ -556,7 +517,7 @@ class Max(Op):
         if ctx.dim is None:
             a, out = ctx.saved_arrays
             ties = (a == out) | (np.isnan(a) & np.isnan(out))  # a NaN maximum: to the NaNs
-            return _select(ties, g / np.sum(ties).astype(g.dtype))
+            return zero_where(~ties, g / np.sum(ties).astype(g.dtype))
         grad = np.zeros(ctx.shape, dtype=g.dtype)
         g = g if ctx.keepdim else np.expand_dims(g, ctx.dim)
         np.put_along_axis(grad, ctx.index, g, axis=ctx.dim)
@@ -663,17 +624,6 @@ class MseLoss(Op):
 # --------------------------------------------------------------------------------------------
 
 
-def _matmul(a, b):
-    """A @ B.  For two matrices ndarray.dot makes the same BLAS call, bit for bit, without the
-    machinery of the matmul ufunc: 0.31 µs against 0.76 µs at 2×2, 0.9 against 1.3 µs for
-    (200×2)(2×10).  Not when either has one entry: dot then scales by it with BLAS axpy,
-    which skips a zero factor, so 0 · NaN would give 0.  (tests/test_extreme_values.py holds
-    _matmul and np.matmul equal, bit for bit.)"""
-    if a.ndim == 2 and b.ndim == 2 and a.size > 1 and b.size > 1:
-        return a.dot(b)
-    return np.matmul(a, b)
-
-
 class MatMul(Op):
     """out = A @ B, as torch.matmul (1-D, 2-D, batched, broadcast batches).
 
@@ -686,7 +636,7 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _matmul(a, b)
+        return matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -702,11 +652,11 @@ class MatMul(Op):
             g = np.expand_dims(g, -1)
         ga = gb = None
         if need_a:
-            ga = _matmul(g, np.swapaxes(b2, -1, -2))
+            ga = matmul(g, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
                 ga = ga[..., 0, :]
         if need_b:
-            gb = _matmul(np.swapaxes(a2, -1, -2), g)
+            gb = matmul(np.swapaxes(a2, -1, -2), g)
             if b.ndim == 1:
                 gb = gb[..., 0]
         return ga, gb
@@ -727,7 +677,7 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        out = _matmul(x, w.T)
+        out = matmul(x, w.T)
         if b is not None:
             out += b  # b has out entries (or 1): it fits the fresh result in place
         return out
@@ -740,8 +690,8 @@ class Linear(Op):
         if x.ndim != 2:  # every row of every batch is one sample: (rows × out), (rows × in)
             rows = math.prod(x.shape[:-1])
             g2, x2 = g.reshape(rows, w.shape[0]), x.reshape(rows, x.shape[-1])
-        gx = _matmul(g2, w).reshape(x.shape) if need_x else None
-        gw = _matmul(g2.T, x2) if need_w else None
+        gx = matmul(g2, w).reshape(x.shape) if need_x else None
+        gw = matmul(g2.T, x2) if need_w else None
         return gx, gw, (g if need_b else None)
 
 
