@@ -1,31 +1,22 @@
-"""`import tinygrad_edu` stays light: no heavy or optional dependency, and fast.
+"""`import tinygrad_edu` stays light: no heavy or optional dependency.
 
 Each check runs in a fresh Python process, so nothing imported by pytest or by other tests
-(torch, hypothesis, sympy …) can hide or fake the result.
+(torch, hypothesis, sympy …) can hide or fake the result.  How fast the import is lives in
+benchmarks/ (`python -m benchmarks.run --only imports`, held to its floor of 0.15 s), not here.
 """
 
 import json
-import os
 import subprocess
 import sys
 
 import torch  # noqa: F401  (the suite's oracle; required even where unused, never skipped)
 
-IMPORT_BUDGET_SECONDS = 0.3  # issue 2: under 0.3 s in a fresh process, NumPy's import included
-RUNS = 3
-
 PROBE = r"""
-import json, sys, time
-numpy_before = "numpy" in sys.modules
-start, cpu_start = time.perf_counter(), time.process_time()
+import json, sys
 import tinygrad_edu
-elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 heavy = ["sympy", "matplotlib", "hypothesis", "torch", "tinygrad_edu.testing",
          "tinygrad_edu.viz"]
 print(json.dumps({
-    "seconds": elapsed,
-    "cpu_seconds": cpu,
-    "numpy_before": numpy_before,
     "loaded": [name for name in heavy if name in sys.modules],
     "numpy_loaded": "numpy" in sys.modules,
 }))
@@ -54,30 +45,6 @@ def test_testing_module_is_not_imported_by_the_package():
             "                  'attr': hasattr(tinygrad_edu, 'testing')}))")
     report = _run_probe(code)
     assert report == {"testing": False, "attr": False}
-
-
-def test_import_is_fast_including_numpy():
-    """Wall time (time.perf_counter) around the import, best of three fresh processes, so one
-    slow start is tolerated; the time covers NumPy's own import (the probe had not imported
-    it).  On a machine with more runnable processes than CPUs, wall time measures the queue,
-    not the import: only then is the CPU time of the import held to the budget instead."""
-    reports = [_run_probe() for _ in range(RUNS)]
-    assert not any(r["numpy_before"] for r in reports)  # NumPy's import is inside the timing
-    times = [r["seconds"] for r in reports]
-    best = min(times)
-    assert best > 0.0
-    if best < IMPORT_BUDGET_SECONDS:
-        return
-    best_cpu = min(r["cpu_seconds"] for r in reports)
-    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
-    shown = ", ".join(f"{t:.3f}" for t in times)
-    assert load > cpus, (
-        f"`import tinygrad_edu` took {best:.3f} s at best over {RUNS} fresh processes (all: "
-        f"{shown}); the budget is {IMPORT_BUDGET_SECONDS} s")
-    assert best_cpu < IMPORT_BUDGET_SECONDS, (
-        f"`import tinygrad_edu` used {best_cpu:.3f} s of CPU at best (wall {shown} s on a "
-        f"machine with load {load:.1f} on {cpus} CPUs); the budget is "
-        f"{IMPORT_BUDGET_SECONDS} s")
 
 
 def test_probe_detects_a_heavy_import():
