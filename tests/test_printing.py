@@ -1,8 +1,5 @@
 """tinygrad_edu.printing against PyTorch's own repr (torch is the oracle here, and required)."""
 
-import importlib.util
-import pathlib
-
 import numpy as np
 import pytest
 import torch
@@ -10,13 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-try:
-    from tinygrad_edu import printing
-except Exception:  # the package is being edited elsewhere: load the self-contained module file
-    _path = pathlib.Path(__file__).resolve().parents[1] / "tinygrad_edu" / "printing.py"
-    _spec = importlib.util.spec_from_file_location("tinygrad_edu_printing", _path)
-    printing = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(printing)
+from tinygrad_edu import printing
 
 tensor_repr = printing.tensor_repr
 
