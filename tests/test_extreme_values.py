@@ -330,6 +330,27 @@ def test_relu_gradient_selects_both_ways_like_pytorch(side):
     assert (np.signbit(ours.grad.numpy()) == np.signbit(theirs.grad.numpy())).all()
 
 
+@pytest.mark.parametrize("side", [10, 100], ids=["small (np.where)", "large (bits)"])
+def test_masked_gradients_are_positive_zeros_like_pytorch(side):
+    """Where relu, clamp and maximum pass no gradient, PyTorch's is +0.0 even for a negative
+    finite G (a product G ⊙ 0 gave −0.0 on large arrays before)."""
+    rng = np.random.default_rng(side)
+    x = rng.choice([-1.0, 0.0, 2.0], size=(side, side))
+    g = -rng.random((side, side)) - 0.5  # finite and negative everywhere
+    programs = [lambda lib, t: t.relu(), lambda lib, t: t.clamp(min=0.5, max=1.5),
+                lambda lib, t: lib.maximum(t, lib.zeros_like(t))]
+    for program in programs:
+        grads = []
+        for lib in (tg, torch):
+            t = lib.tensor(x, requires_grad=True)
+            program(lib, t).backward(lib.tensor(g))
+            grads.append(t.grad.numpy())
+        ours, theirs = grads
+        assert (ours == 0).any()
+        assert np.array_equal(ours.view(np.uint64), theirs.view(np.uint64))
+    assert len(programs) == 3
+
+
 def test_zero_times_nan_weight_in_a_one_entry_product_is_nan_like_pytorch():
     """Found by the fuzzer: a batch of one row into one output makes G 1×1, and ndarray.dot
     then skipped the zero factor, giving ∂L/∂X = 0 · NaN = 0 where PyTorch has NaN."""
