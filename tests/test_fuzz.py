@@ -46,7 +46,7 @@ An end-to-end comparison of values computed separately would instead need every 
 to stay away from kinks by more than its accumulated rounding error; the stepwise checks 3–5
 imply the end-to-end agreement wherever the program is well-conditioned.
 
-Profiles.  The quick profile of tests/conftest.py (25 programs) runs in CI.  The thorough one
+Profiles.  The quick profile of tests/suite_settings.py (25 programs) runs in CI.  The thorough one
 runs 5,000 programs: ``TINYGRAD_EDU_FUZZ=thorough python -m pytest tests/test_fuzz.py`` (this
 variable sets max_examples for this test only).  ``--hypothesis-show-statistics`` shows the
 ops-per-program distribution.

@@ -8,7 +8,7 @@ with the transcript.  Around every lesson:
   `tutorials/out/...` paths a lesson prints are where its files land, wherever pytest was
   started; each lesson makes that folder itself, as it must at a real prompt;
 * Hypothesis uses the same profiles as the tests (quick by default, TINYGRAD_EDU_PROFILE=thorough),
-  loaded from tests/conftest.py so the two can never drift apart.
+  from tests/suite_settings.py, which tests/conftest.py imports too, so the two never drift apart.
 
 No seed is set here: a lesson that needs one calls `torch.manual_seed` itself, as it must at a
 prompt.  doctest's parser is more lenient than a prompt (it accepts a blank `...` line inside a
@@ -16,7 +16,6 @@ block, which ends the block at a prompt), so tests/test_lessons_replay.py also t
 into a real `python -i`.
 """
 
-import importlib.util
 from pathlib import Path
 
 import matplotlib
@@ -26,21 +25,10 @@ matplotlib.use("Agg")  # before pyplot is imported anywhere
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+import tests.suite_settings  # noqa: E402,F401  (the tests' Hypothesis profile)
 import tinygrad_edu  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load_test_profiles():
-    """Run tests/conftest.py (registers and loads the Hypothesis profile) under its own name."""
-    spec = importlib.util.spec_from_file_location("_tinygrad_edu_test_profiles",
-                                                  ROOT / "tests" / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_load_test_profiles()
 
 
 @pytest.fixture(autouse=True)
