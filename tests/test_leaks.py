@@ -18,20 +18,8 @@ import torch
 
 import tinygrad_edu
 from tinygrad_edu import nn
+from tinygrad_edu.__main__ import SimpleNN  # the seed's Linear(2, 10) → ReLU → Linear(10, 1)
 from tinygrad_edu.autograd import Node
-
-
-class SimpleNN(nn.Module):
-    """The seed's Example 1 network: Linear(2, 10) → ReLU → Linear(10, 1)."""
-
-    def __init__(self):
-        super().__init__()
-        self.layer1 = nn.Linear(2, 10)
-        self.relu = nn.ReLU()
-        self.layer2 = nn.Linear(10, 1)
-
-    def forward(self, x):
-        return self.layer2(self.relu(self.layer1(x)))
 
 
 def _live_counts():

@@ -14,21 +14,9 @@ import torch
 import tinygrad_edu as te
 import tinygrad_edu.nn as te_nn
 import tinygrad_edu.viz as viz
-from tinygrad_edu import ops
+from tinygrad_edu import primitives
+from tinygrad_edu.__main__ import SimpleNN  # the seed's Example 1 model: 2 → 10 → 1 with a ReLU
 from tinygrad_edu.autograd import _topological_order
-
-
-class SimpleNN(te_nn.Module):
-    """The seed's Example 1 model: 2 → 10 → 1 with a ReLU."""
-
-    def __init__(self, input_size=2, hidden_size=10, output_size=1):
-        super().__init__()
-        self.layer1 = te_nn.Linear(input_size, hidden_size)
-        self.relu = te_nn.ReLU()
-        self.layer2 = te_nn.Linear(hidden_size, output_size)
-
-    def forward(self, x):
-        return self.layer2(self.relu(self.layer1(x)))
 
 
 def seed_problem():
@@ -319,7 +307,7 @@ def test_trace_backward_explains_a_loss_without_graph():
 
 def test_every_primitive_has_a_rule_read_from_its_docstring():
     table = viz._rule_table()
-    for name, cls in ops.PRIMITIVES.items():
+    for name, cls in primitives.PRIMITIVES.items():
         rules = table[name]
         first = rules.get("A") or rules.get("Aᵢ") or rules.get("X")  # X: linear's input
         assert first, f"no ∂L/∂A rule parsed for {name}"
