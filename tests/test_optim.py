@@ -13,6 +13,9 @@ import torch
 
 import tinygrad_edu as tg
 from tinygrad_edu import optim
+from tinygrad_edu.__main__ import SimpleNN
+
+from seed_network import torch_twin
 
 
 
@@ -468,20 +471,6 @@ def test_adam_refuses_bad_hyperparameters(kwargs, match):
 
 # ----- the seed's Example 1 written with nn, in both libraries ---------------------------------
 
-def seed_model(nn):
-    class SimpleNN(nn.Module):
-        def __init__(self, input_size=2, hidden_size=10, output_size=1):
-            super().__init__()
-            self.layer1 = nn.Linear(input_size, hidden_size)
-            self.relu = nn.ReLU()
-            self.layer2 = nn.Linear(hidden_size, output_size)
-
-        def forward(self, x):
-            return self.layer2(self.relu(self.layer1(x)))
-
-    return SimpleNN()
-
-
 NN_CONFIGS = {
     "sgd": (200, lambda lib, m: lib.optim.SGD(m.parameters(), lr=0.01)),
     "adam": (100, lambda lib, m: lib.optim.Adam(m.parameters(), lr=0.01)),
@@ -492,11 +481,9 @@ NN_CONFIGS = {
 @pytest.mark.parametrize("name", sorted(NN_CONFIGS))
 def test_seed_example_with_nn_matches_pytorch_epoch_by_epoch(name):
     epochs, make = NN_CONFIGS[name]
-    torch.manual_seed(42)
-    their_model = seed_model(torch.nn)
-    our_model = seed_model(tg.nn)
-    our_model.load_state_dict({k: tg.from_numpy(v.detach().numpy().copy())
-                               for k, v in their_model.state_dict().items()})
+    tg.manual_seed(42)
+    our_model = SimpleNN()
+    their_model = torch_twin(our_model)
     X, y = seed_data()
     runs = []
     for lib, model in ((tg, our_model), (torch, their_model)):

@@ -15,6 +15,9 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import optim
+from tinygrad_edu.__main__ import SimpleNN
+
+import seed_network
 
 
 
@@ -345,24 +348,10 @@ def test_weights_move_into_pytorch_and_back(tmp_path):
 
 # ----- with nn modules ------------------------------------------------------------------------
 
-def seed_model(nn):
-    class SimpleNN(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.layer1 = nn.Linear(2, 10)
-            self.relu = nn.ReLU()
-            self.layer2 = nn.Linear(10, 1)
-
-        def forward(self, x):
-            return self.layer2(self.relu(self.layer1(x)))
-
-    return SimpleNN()
-
-
 def test_a_model_and_its_optimizer_checkpoint_and_resume(tmp_path):
     X = tg.randn(32, 2)
     y = tg.randn(32, 1)
-    model = seed_model(tg.nn)
+    model = SimpleNN()
     opt = optim.Adam(model.parameters(), lr=0.01)
 
     def train(model, opt, steps):
@@ -382,7 +371,7 @@ def test_a_model_and_its_optimizer_checkpoint_and_resume(tmp_path):
 
     checkpoint = tg.load(tmp_path / "checkpoint.pt")
     assert checkpoint["epoch"] == 10 and type(checkpoint["model"]) is collections.OrderedDict
-    restored = seed_model(tg.nn)
+    restored = SimpleNN()
     restored.load_state_dict(checkpoint["model"])
     restored_opt = optim.Adam(restored.parameters(), lr=0.01)
     restored_opt.load_state_dict(checkpoint["optimizer"])
@@ -390,9 +379,9 @@ def test_a_model_and_its_optimizer_checkpoint_and_resume(tmp_path):
 
 
 def test_an_nn_model_moves_into_the_same_pytorch_model_and_back(tmp_path):
-    ours = seed_model(tg.nn)
+    ours = SimpleNN()
     tg.save(ours.state_dict(), tmp_path / "model.pt")
-    theirs = seed_model(torch.nn)
+    theirs = seed_network.SimpleNN()  # PyTorch's twin, given our weights through the file
     theirs.load_state_dict({k: torch.from_numpy(v.numpy())
                             for k, v in tg.load(tmp_path / "model.pt").items()})
     X = np.random.default_rng(0).standard_normal((16, 2)).astype(np.float32)
@@ -403,7 +392,7 @@ def test_an_nn_model_moves_into_the_same_pytorch_model_and_back(tmp_path):
     with torch.no_grad():
         for p in theirs.parameters():
             p.mul_(-2.0)  # PyTorch changes the model; the new weights come back
-    back = seed_model(tg.nn)
+    back = SimpleNN()
     back.load_state_dict({k: tg.from_numpy(v.detach().numpy().copy())
                           for k, v in theirs.state_dict().items()})
     with torch.no_grad():
