@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu.__main__ import DEFAULT_OUT, TrainingDiverged, main, make_data, train
+from tinygrad_edu.__main__ import (DEFAULT_OUT, SimpleNN, TrainingDiverged, main, make_data,
+                                    train)
 
 SEED_LINES = [  # the seed's printout, with our library's name where PyTorch prints its own
     "Data shape: tinygrad_edu.Size([200, 2]) tinygrad_edu.Size([200, 1])",
@@ -171,19 +172,15 @@ def test_demo_data_follows_the_seeds_recipe():
 def test_demo_training_matches_pytorch_from_the_same_start(capsys):
     """The demo's loop, replayed in PyTorch from the demo's initial weights, gives its losses."""
     import torch
+    from seed_network import torch_twin
 
     import tinygrad_edu
 
     losses = train(epochs=30, lr=0.01, hidden=10, seed=3)
     capsys.readouterr()
     tinygrad_edu.manual_seed(3)  # the same draws as train() made for the model
-    from tinygrad_edu.__main__ import SimpleNN
-    ours = SimpleNN()
+    theirs = torch_twin(SimpleNN())
     X, y = make_data(3)
-    theirs = torch.nn.Sequential(torch.nn.Linear(2, 10), torch.nn.ReLU(), torch.nn.Linear(10, 1))
-    with torch.no_grad():
-        for (_, p), q in zip(ours.named_parameters(), theirs.parameters()):
-            q.copy_(torch.from_numpy(p.detach().numpy().copy()))
     optimizer = torch.optim.SGD(theirs.parameters(), lr=0.01)
     Xt, yt = torch.from_numpy(X.numpy()), torch.from_numpy(y.numpy())
     expected = []

@@ -17,14 +17,10 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn as tnn
 from derivations import elementwise
 from tinygrad_edu import testing
+from tinygrad_edu.__main__ import SimpleNN
 from tinygrad_edu.utils.data import DataLoader, TensorDataset
 
-
-def to_torch_module(ours, theirs):
-    """Copy our module's parameters into a PyTorch module of the same structure."""
-    state = {name: torch.tensor(value.numpy()) for name, value in ours.state_dict().items()}
-    theirs.load_state_dict(state)
-    return theirs
+from seed_network import copy_to_torch, torch_twin
 
 
 def example1_data(seed=7, n=200):
@@ -93,28 +89,6 @@ def test_02_last_weight_gradient_is_G_transpose_H():
 
 # ---- 03: Example 1 trains as it does in PyTorch, far below a constant guess -----------------
 
-class SimpleNN(tnn.Module):
-    def __init__(self):
-        super().__init__()
-        self.layer1 = tnn.Linear(2, 10)
-        self.relu = tnn.ReLU()
-        self.layer2 = tnn.Linear(10, 1)
-
-    def forward(self, x):
-        return self.layer2(self.relu(self.layer1(x)))
-
-
-class TorchSimpleNN(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.layer1 = torch.nn.Linear(2, 10)
-        self.relu = torch.nn.ReLU()
-        self.layer2 = torch.nn.Linear(10, 1)
-
-    def forward(self, x):
-        return self.layer2(self.relu(self.layer1(x)))
-
-
 def train_full_batch(model, X, y, library, epochs, lr=0.01):
     optimizer = library.optim.SGD(model.parameters(), lr=lr)
     criterion = library.nn.MSELoss()
@@ -132,7 +106,7 @@ def test_03_example1_training_matches_pytorch_on_the_same_weights():
     features, targets = example1_data()
     tg.manual_seed(11)
     ours = SimpleNN()
-    theirs = to_torch_module(ours, TorchSimpleNN())
+    theirs = torch_twin(ours)
     assert [(k, tuple(p.shape)) for k, p in ours.named_parameters()] == \
         [(k, tuple(p.shape)) for k, p in theirs.named_parameters()]
     assert str(ours).partition("(")[2] == str(theirs).partition("(")[2]  # after the class name
@@ -157,7 +131,7 @@ def test_04_parameter_shapes_and_count_match_pytorch():
 
     tg.manual_seed(5)
     ours = stack(tnn)
-    theirs = to_torch_module(ours, stack(torch.nn))
+    theirs = copy_to_torch(ours, stack(torch.nn))
     our_shapes = [(k, tuple(p.shape)) for k, p in ours.named_parameters()]
     assert our_shapes == [(k, tuple(p.shape)) for k, p in theirs.named_parameters()]
     expected = []
@@ -231,7 +205,7 @@ def test_06_size_weighted_minibatch_gradients_sum_to_the_full_gradient():
     features, targets = example1_data(seed=8)
     tg.manual_seed(6)
     ours = tnn.Sequential(tnn.Linear(2, 10), tnn.ReLU(), tnn.Linear(10, 1))
-    theirs = to_torch_module(ours, torch.nn.Sequential(
+    theirs = copy_to_torch(ours, torch.nn.Sequential(
         torch.nn.Linear(2, 10), torch.nn.ReLU(), torch.nn.Linear(10, 1)))
     torch.nn.MSELoss()(theirs(torch.tensor(features)), torch.tensor(targets)).backward()
 
@@ -254,7 +228,7 @@ def test_06_minibatch_training_matches_pytorch_replaying_the_same_batches():
 
     tg.manual_seed(12)
     ours = tnn.Sequential(tnn.Linear(2, 10), tnn.ReLU(), tnn.Linear(10, 1))
-    theirs = to_torch_module(ours, torch.nn.Sequential(
+    theirs = copy_to_torch(ours, torch.nn.Sequential(
         torch.nn.Linear(2, 10), torch.nn.ReLU(), torch.nn.Linear(10, 1)))
     opt_ours = tg.optim.SGD(ours.parameters(), lr=0.01)
     opt_theirs = torch.optim.SGD(theirs.parameters(), lr=0.01)
