@@ -1,8 +1,9 @@
 """nn.Module, Parameter, the layers and the containers, checked against PyTorch.
 
 Models are built by one function of the `nn` package (ours or torch.nn), so the same lines
-describe both; weights are copied from ours into PyTorch's through NumPy, and outputs,
-gradients, printed text, names and state-dict keys are compared.
+describe both (the seed's network: the demo's SimpleNN, or its twin in tests/seed_network.py);
+weights are copied from ours into PyTorch's through NumPy, and outputs, gradients, printed text,
+names and state-dict keys are compared.
 """
 
 import copy
@@ -20,7 +21,10 @@ from hypothesis import given
 
 import tinygrad_edu
 import tinygrad_edu.nn as nn
+from tinygrad_edu.__main__ import SimpleNN
 from tinygrad_edu.nn import functional as F
+
+import seed_network
 
 TOL = {"float32": dict(rtol=1e-5, atol=1e-6), "float64": dict(rtol=1e-10, atol=1e-12)}
 
@@ -38,25 +42,9 @@ def assert_close(actual, desired, dtype, err_msg=""):
                                err_msg=err_msg)
 
 
-class SimpleNN:
-    """The seed's model, written once for either library's nn package."""
-
-    @staticmethod
-    def build(lib_nn, input_size=2, hidden_size=10, output_size=1):
-        class SimpleNN(lib_nn.Module):
-            def __init__(self):
-                super(SimpleNN, self).__init__()
-                self.layer1 = lib_nn.Linear(input_size, hidden_size)
-                self.relu = lib_nn.ReLU()
-                self.layer2 = lib_nn.Linear(hidden_size, output_size)
-
-            def forward(self, x):
-                x = self.layer1(x)
-                x = self.relu(x)
-                x = self.layer2(x)
-                return x
-
-        return SimpleNN()
+def build_simple(lib_nn):
+    """The seed's model in either library: the demo's SimpleNN, or its PyTorch twin."""
+    return seed_network.SimpleNN() if lib_nn is torch.nn else SimpleNN()
 
 
 def build_sequential(lib_nn):
@@ -86,17 +74,11 @@ def build_nested(lib_nn):
     return Block()
 
 
-def copy_weights_to_torch(ours, theirs):
-    """Give the PyTorch model the same values as ours, through NumPy."""
-    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy())
-                            for k, v in ours.state_dict().items()})
-
-
 def both(builder, dtype="float32"):
     tinygrad_edu.manual_seed(0)
     ours = builder(nn)
     theirs = builder(torch.nn)
-    copy_weights_to_torch(ours, theirs)
+    seed_network.copy_to_torch(ours, theirs)
     if dtype == "float64":
         ours.double()
         theirs.double()
@@ -135,7 +117,7 @@ SEED_ARCHITECTURE = """SimpleNN(
 
 
 def test_print_simple_nn_is_the_seeds_block_and_pytorchs_text():
-    ours, theirs = both(SimpleNN.build)
+    ours, theirs = both(build_simple)
     assert str(ours) == str(theirs)
     assert str(ours) == SEED_ARCHITECTURE  # the block the seed prints
 
@@ -161,7 +143,7 @@ def test_print_each_layer_matches_pytorch(make):
 
 
 def test_named_parameters_as_the_seed_prints_them():
-    ours, theirs = both(SimpleNN.build)
+    ours, theirs = both(build_simple)
     ours_lines = [f"{name}: {param.shape}" for name, param in ours.named_parameters()]
     theirs_lines = [f"{name}: {param.shape}" for name, param in theirs.named_parameters()]
     assert ours_lines == [s.replace("torch.", "tinygrad_edu.") for s in theirs_lines]
@@ -172,7 +154,7 @@ def test_named_parameters_as_the_seed_prints_them():
     assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in ours.parameters())
 
 
-@pytest.mark.parametrize("builder", [SimpleNN.build, build_sequential, build_nested],
+@pytest.mark.parametrize("builder", [build_simple, build_sequential, build_nested],
                          ids=["simple", "seq", "nested"])
 def test_tree_walks_match_pytorch(builder):
     ours, theirs = both(builder)
@@ -196,7 +178,7 @@ def test_tree_walks_match_pytorch(builder):
 
 
 def test_state_dict_shares_storage_and_is_detached():
-    model = SimpleNN.build(nn)
+    model = SimpleNN()
     state = model.state_dict()
     assert isinstance(state, OrderedDict)
     assert not state["layer1.weight"].requires_grad
@@ -208,7 +190,7 @@ def test_state_dict_shares_storage_and_is_detached():
 
 def test_state_dict_moves_into_pytorch_and_back():
     tinygrad_edu.manual_seed(3)
-    ours, theirs = SimpleNN.build(nn), SimpleNN.build(torch.nn)
+    ours, theirs = SimpleNN(), seed_network.SimpleNN()
     theirs_state = {k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()}
     assert theirs.load_state_dict(theirs_state).missing_keys == []
     x = np.random.default_rng(0).standard_normal((7, 2)).astype(np.float32)
@@ -218,7 +200,7 @@ def test_state_dict_moves_into_pytorch_and_back():
     with torch.no_grad():
         for p in theirs.parameters():
             p.mul_(-2.0)
-    fresh = SimpleNN.build(nn)
+    fresh = SimpleNN()
     result = fresh.load_state_dict(
         {k: tinygrad_edu.from_numpy(v.numpy().copy()) for k, v in theirs.state_dict().items()})
     assert repr(result) == "<All keys matched successfully>"
@@ -227,7 +209,7 @@ def test_state_dict_moves_into_pytorch_and_back():
 
 
 def test_load_state_dict_accepts_numpy_arrays_and_converts_dtype():
-    model = SimpleNN.build(nn)
+    model = SimpleNN()
     state = {k: v.numpy().astype(np.float64) * 0 + 1 for k, v in model.state_dict().items()}
     model.load_state_dict(state)
     assert model.layer1.weight.dtype == tinygrad_edu.float32
@@ -238,7 +220,7 @@ def _messages_for_both(make_state, strict=True):
     """load_state_dict's error text from both libraries for the same bad state dict."""
     texts = []
     for lib, lib_nn in ((tinygrad_edu, nn), (torch, torch.nn)):
-        model = SimpleNN.build(lib_nn)
+        model = build_simple(lib_nn)
         with pytest.raises(RuntimeError) as info:
             model.load_state_dict(make_state(lib, model), strict=strict)
         texts.append(str(info.value))
@@ -264,7 +246,7 @@ def test_load_state_dict_errors_read_as_pytorch(strict):
 def test_load_state_dict_non_strict_reports_keys_as_pytorch():
     results = []
     for lib, lib_nn in ((tinygrad_edu, nn), (torch, torch.nn)):
-        model = SimpleNN.build(lib_nn)
+        model = build_simple(lib_nn)
         state = dict(model.state_dict())
         del state["layer1.bias"]
         state["extra.thing"] = lib.zeros(1)
@@ -275,7 +257,7 @@ def test_load_state_dict_non_strict_reports_keys_as_pytorch():
 
 
 def test_failed_load_leaves_the_model_unchanged():
-    model = SimpleNN.build(nn)
+    model = SimpleNN()
     before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     state = {k: tinygrad_edu.zeros(v.shape) for k, v in model.state_dict().items()}
     state["layer2.weight"] = tinygrad_edu.zeros(10, 1)  # transposed: wrong shape
@@ -286,7 +268,7 @@ def test_failed_load_leaves_the_model_unchanged():
 
 
 def test_load_state_dict_bad_arguments():
-    model = SimpleNN.build(nn)
+    model = SimpleNN()
     with pytest.raises(TypeError, match="dict-like"):
         model.load_state_dict([("layer1.weight", tinygrad_edu.zeros(10, 2))])
     state = dict(model.state_dict())
@@ -296,7 +278,7 @@ def test_load_state_dict_bad_arguments():
 
 
 def test_load_state_dict_assign_takes_the_given_tensors():
-    model = SimpleNN.build(nn)
+    model = SimpleNN()
     new = {k: tinygrad_edu.ones(v.shape, dtype=tinygrad_edu.float64)
            for k, v in model.state_dict().items()}
     model.load_state_dict(new, assign=True)
@@ -398,7 +380,7 @@ def test_train_eval_set_every_module():
 
 
 def test_zero_grad_sets_none_by_default_or_zeros():
-    model = SimpleNN.build(nn)
+    model = SimpleNN()
     model(tinygrad_edu.ones(3, 2)).sum().backward()
     assert all(p.grad is not None for p in model.parameters())
     model.zero_grad(set_to_none=False)
@@ -408,7 +390,7 @@ def test_zero_grad_sets_none_by_default_or_zeros():
 
 
 def test_to_cpu_float_double_keep_the_parameter_objects():
-    model = SimpleNN.build(nn)
+    model = SimpleNN()
     weight = model.layer1.weight
     assert model.to("cpu") is model and model.cpu() is model
     assert model.to(tinygrad_edu.device("cpu")) is model
@@ -434,7 +416,7 @@ def test_to_cpu_float_double_keep_the_parameter_objects():
 
 
 def test_deepcopy_gives_independent_parameters():
-    model = SimpleNN.build(nn)
+    model = SimpleNN()
     clone = copy.deepcopy(model)
     assert isinstance(clone.layer1.weight, nn.Parameter)
     assert clone.layer1.weight is not model.layer1.weight
@@ -562,13 +544,13 @@ def test_softmax_without_dim_warns_and_picks_pytorchs_dim():
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
 
 
-@pytest.mark.parametrize("builder", [SimpleNN.build, build_sequential, build_nested],
+@pytest.mark.parametrize("builder", [build_simple, build_sequential, build_nested],
                          ids=["simple", "seq", "nested"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_models_forward_backward_match_pytorch(builder, dtype):
     ours, theirs = both(builder, dtype)
     in_shape = {"simple": (6, 2), "seq": (6, 3), "nested": (6, 2, 3)}[
-        {SimpleNN.build: "simple", build_sequential: "seq", build_nested: "nested"}[builder]]
+        {build_simple: "simple", build_sequential: "seq", build_nested: "nested"}[builder]]
     x = np.random.default_rng(4).standard_normal(in_shape).astype(dtype)
     check_forward_backward(ours, theirs, x, dtype)
 
@@ -634,7 +616,7 @@ def test_linear_init_respects_pytorchs_bounds(in_features, out_features):
 
 def test_linear_init_is_repeatable_under_manual_seed():
     def weights():
-        model = SimpleNN.build(nn)
+        model = SimpleNN()
         return [p.detach().numpy().copy() for p in model.parameters()]
 
     tinygrad_edu.manual_seed(42)
