@@ -25,6 +25,8 @@ import derivations
 import tinygrad_edu as tg
 from tinygrad_edu import testing
 
+from seed_network import copy_to_torch
+
 
 # --------------------------------------------------------------------------------------------
 # Shared helpers: the lessons' data and networks, built in both libraries from the same seed
@@ -60,9 +62,7 @@ def numpy_state(model):
 
 def torch_twin(engine_model, sizes, sigmoid_output):
     """A PyTorch model holding exactly the engine model's current weights."""
-    twin = mlp(torch, sizes, sigmoid_output)
-    twin.load_state_dict({k: torch.from_numpy(v) for k, v in numpy_state(engine_model).items()})
-    return twin
+    return copy_to_torch(engine_model, mlp(torch, sizes, sigmoid_output))
 
 
 def numpy_forward(state, X, sigmoid_output):
