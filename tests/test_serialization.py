@@ -289,17 +289,6 @@ def test_missing_file_and_wrong_device(tmp_path):
 
 # ----- the road to PyTorch and back -----------------------------------------------------------
 
-class TorchNet(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.layer1 = torch.nn.Linear(2, 10)
-        self.relu = torch.nn.ReLU()
-        self.layer2 = torch.nn.Linear(10, 1)
-
-    def forward(self, x):
-        return self.layer2(self.relu(self.layer1(x)))
-
-
 def our_forward(state, X):
     hidden = (X @ state["layer1.weight"].T + state["layer1.bias"]).relu()
     return hidden @ state["layer2.weight"].T + state["layer2.bias"]
@@ -327,7 +316,7 @@ def test_weights_move_into_pytorch_and_back(tmp_path):
     tg.save(state, tmp_path / "model.pt")
     loaded = tg.load(tmp_path / "model.pt")
 
-    model = TorchNet()
+    model = seed_network.SimpleNN()
     result = model.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in loaded.items()})
     assert not result.missing_keys and not result.unexpected_keys
     with torch.no_grad():
@@ -336,7 +325,7 @@ def test_weights_move_into_pytorch_and_back(tmp_path):
 
     # ... and a PyTorch model's weights come here and compute the same function.
     torch.manual_seed(1)
-    other = TorchNet()
+    other = seed_network.SimpleNN()
     back = {k: tg.from_numpy(v.detach().numpy().copy()) for k, v in other.state_dict().items()}
     assert list(back) == list(state) and all(back[k].shape == state[k].shape for k in state)
     with torch.no_grad():

@@ -18,6 +18,8 @@ from tinygrad_edu import primitives
 from tinygrad_edu.__main__ import SimpleNN  # the seed's Example 1 model: 2 → 10 → 1 with a ReLU
 from tinygrad_edu.autograd import _topological_order
 
+from seed_network import torch_twin
+
 
 def seed_problem():
     """The seed's data (200 samples, 2 features) and a fresh model."""
@@ -248,10 +250,7 @@ def test_trace_backward_names_a_layer_written_out_by_hand():
 def test_trace_backward_gradients_match_pytorch():
     model, X, y = seed_problem()
     viz.trace_backward(seed_loss(model, X, y), model=model, file=io.StringIO())
-    ref = torch.nn.Sequential(torch.nn.Linear(2, 10), torch.nn.ReLU(), torch.nn.Linear(10, 1))
-    with torch.no_grad():
-        for (_, p), q in zip(model.named_parameters(), ref.parameters()):
-            q.copy_(torch.from_numpy(p.detach().numpy().copy()))
+    ref = torch_twin(model)
     torch.nn.MSELoss()(ref(torch.from_numpy(X.numpy().copy())),
                        torch.from_numpy(y.numpy().copy())).backward()
     for (name, p), q in zip(model.named_parameters(), ref.parameters()):
