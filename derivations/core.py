@@ -278,7 +278,7 @@ def random_array(operand, shape, rng):
 class Derivation:
     """A backward rule derived, rendered, callable on NumPy arrays, and provable.
 
-    name        the op's name in tinygrad_edu.ops.PRIMITIVES, or a quantity's name ('linear',
+    name        the op's name in tinygrad_edu.primitives.PRIMITIVES, or a quantity's name ('linear',
                 'mse', …, 'mlp_relu_identity_mse_mean')
     kind        'op' | 'quantity' | 'chain' | 'learner'
     topic       the module it belongs to: linalg, elementwise, reductions, softmax, losses,

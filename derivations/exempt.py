@@ -1,4 +1,4 @@
-"""Operations with no gradient, by name, and why (tinygrad_edu.ops.NON_DIFFERENTIABLE).
+"""Operations with no gradient, by name, and why (tinygrad_edu.primitives.NON_DIFFERENTIABLE).
 
 They are computed outside the graph and never recorded, so there is no backward rule to prove.
 """

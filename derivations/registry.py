@@ -1,7 +1,7 @@
 """Every derivation, by name and by topic.
 
 Built fresh on each call (nothing is cached across runs); a Derivation's name is the op's
-name in tinygrad_edu.ops.PRIMITIVES, or a quantity's name (losses, linear, split, mlp_…).
+name in tinygrad_edu.primitives.PRIMITIVES, or a quantity's name (losses, linear, split, mlp_…).
 """
 
 from . import elementwise, linalg, losses, mlp, reductions, softmax, structural

@@ -1,6 +1,6 @@
 """One spec per primitive op: everything a test or a program generator needs to use it.
 
-Each ``OpSpec`` says, for one name in ``tinygrad_edu.ops.PRIMITIVES``:
+Each ``OpSpec`` says, for one name in ``tinygrad_edu.primitives.PRIMITIVES``:
 
 * ``fn(lib, *tensors, **args)``: the op written once against PyTorch's API, so
   ``spec.engine(...)`` runs it with ``lib = tinygrad_edu`` and ``spec.torch(...)`` with
@@ -33,7 +33,7 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_edu as tg
 from tinygrad_edu import testing
-from tinygrad_edu.ops import PRIMITIVES
+from tinygrad_edu.primitives import PRIMITIVES
 from tinygrad_edu.testing import domain
 
 # Upstream gradients G are drawn from this domain (exact zeros included on purpose).

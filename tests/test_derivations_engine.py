@@ -3,7 +3,7 @@
 (ii)  for every derivation, the engine builds the same composition from tinygrad_edu Tensors,
       runs .backward() on random float64 data, and its gradients equal the derivation's
       NumPy-callable form to 1e-10 (relative to the gradient's size);
-(iii) every primitive in tinygrad_edu.ops.PRIMITIVES has a derivation of the same name or is
+(iii) every primitive in tinygrad_edu.primitives.PRIMITIVES has a derivation of the same name or is
       exempt (a new op without one fails the test that carries its name);
       the NumPy form computes the closed form that prove() checks (its exact branch, run on
       numbers, agrees with its float branch);
@@ -22,7 +22,7 @@ import derivations
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from derivations.evaluate import evaluate
-from tinygrad_edu.ops import NON_DIFFERENTIABLE, PRIMITIVES
+from tinygrad_edu.primitives import NON_DIFFERENTIABLE, PRIMITIVES
 
 DERIVATIONS = {d.name: d for d in derivations.all_derivations()}
 NAMES = sorted(DERIVATIONS)
@@ -252,7 +252,7 @@ def test_primitive_has_a_derivation(op_name):
 
 def test_the_exempt_list_is_the_engines():
     assert set(derivations.EXEMPT) == set(NON_DIFFERENTIABLE), (
-        "derivations.EXEMPT must list exactly tinygrad_edu.ops.NON_DIFFERENTIABLE")
+        "derivations.EXEMPT must list exactly tinygrad_edu.primitives.NON_DIFFERENTIABLE")
     assert all(reason for reason in derivations.EXEMPT.values())
 
 

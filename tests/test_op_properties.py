@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 from tinygrad_edu import autograd, testing
-from tinygrad_edu.ops import PRIMITIVES
+from tinygrad_edu.primitives import PRIMITIVES
 
 from op_specs import GRAD_DOMAIN, SPECS, assert_close
 
@@ -35,7 +35,7 @@ def test_every_primitive_has_exactly_one_spec():
     missing = sorted(set(PRIMITIVES) - set(SPECS))
     unknown = sorted(set(SPECS) - set(PRIMITIVES))
     assert not missing, f"ops without a spec in tests/op_specs.py: {missing}"
-    assert not unknown, f"specs naming no primitive in tinygrad_edu.ops.PRIMITIVES: {unknown}"
+    assert not unknown, f"specs naming no primitive in tinygrad_edu.primitives.PRIMITIVES: {unknown}"
 
 
 @pytest.mark.parametrize("spec", SPEC_LIST, ids=lambda s: s.name)

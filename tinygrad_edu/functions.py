@@ -9,7 +9,7 @@ import builtins
 import numpy as np
 
 from . import dtypes as _dt
-from . import ops
+from . import more_ops
 from .random import rng
 from .tensor import (Tensor, _as_operand, _normalize_dim, _shape_arg,
                      array_from_data, broadcast_shapes, check_device, matmul, maximum, minimum,
@@ -259,7 +259,7 @@ def _join(tensors, dim, name, op):
             raise TypeError(f"{name}: element {i} is a {type(t).__name__}, not a tensor")
     prepared = _prepare_same_dtype(tensors)
     first = prepared[0].shape
-    if op is ops.Stack:
+    if op is more_ops.Stack:
         d = _normalize_dim(dim, len(first) + 1, name)
         for i, t in enumerate(prepared):
             if t.shape != first:
@@ -290,7 +290,7 @@ def _prepare_same_dtype(tensors):
 
 def cat(tensors, dim=0):
     """Join tensors along an existing dimension."""
-    return _join(tensors, dim, "cat", ops.Cat)
+    return _join(tensors, dim, "cat", more_ops.Cat)
 
 
 concat = cat
@@ -298,7 +298,7 @@ concat = cat
 
 def stack(tensors, dim=0):
     """Join equal-shaped tensors along a new dimension."""
-    return _join(tensors, dim, "stack", ops.Stack)
+    return _join(tensors, dim, "stack", more_ops.Stack)
 
 
 # ----- function forms of methods ---------------------------------------------------------

@@ -11,7 +11,7 @@ import weakref
 
 import numpy as np
 
-from . import autograd, ops
+from . import autograd, more_ops, ops
 from . import dtypes as _dt
 from .autograd import is_grad_enabled
 from .printing import tensor_repr
@@ -515,7 +515,7 @@ class Tensor:
         if self._data.dtype == dtype.np_dtype:
             return self
         if self._requires_grad and is_grad_enabled() and dtype.is_floating_point:
-            return ops.Cast.apply(self, dtype=dtype.np_dtype)
+            return more_ops.Cast.apply(self, dtype=dtype.np_dtype)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow → inf quietly, as PyTorch
             return Tensor._wrap(self._data.astype(dtype.np_dtype))
 
@@ -549,7 +549,7 @@ class Tensor:
 
     # ----- copying and filling -----------------------------------------------------------
     def clone(self):
-        return ops.Clone.apply(self)
+        return more_ops.Clone.apply(self)
 
     def copy_(self, src):
         """Copy src's values into this tensor (broadcast to its shape; dtype converted)."""
@@ -659,7 +659,7 @@ class Tensor:
                     f"while gradients are recorded is not supported; change the original "
                     f"tensor instead (e.g. t[i] *= 2), or work on view.clone()")
             base = self._view_base[0]
-            base._inplace(lambda old: ops.IndexPut.apply(old, result, key=view_key), opname,
+            base._inplace(lambda old: more_ops.IndexPut.apply(old, result, key=view_key), opname,
                           result)
             self._view_base = (base, base.grad_fn)  # the view now agrees with its base
         np.copyto(self._data, result._data, casting="unsafe")
@@ -706,7 +706,7 @@ class Tensor:
     def __getitem__(self, key):
         key = _index_key(key, self)
         try:
-            out = ops.Index.apply(self, key=key)
+            out = more_ops.Index.apply(self, key=key)
         except IndexError as e:
             raise IndexError(f"index {_show_key(key)} is out of range for a tensor of shape "
                              f"{tuple(self.shape)}: {e}") from None
@@ -739,7 +739,7 @@ class Tensor:
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
         _check_broadcast_to(value.shape, self._data[key].shape, "item assignment")
         value = value._cast(self.dtype)
-        self._inplace(lambda old: ops.IndexPut.apply(old, value, key=key), "item assignment",
+        self._inplace(lambda old: more_ops.IndexPut.apply(old, value, key=key), "item assignment",
                       value)
 
     # ----- shape ops ---------------------------------------------------------------------
@@ -848,7 +848,7 @@ class Tensor:
                     f"size ({old}) at non-singleton dimension {i}. Target sizes: {list(sizes)}."
                     f"  Tensor sizes: {list(shape)}")
             target.append(s)
-        return self._view_op(ops.Expand, shape=tuple(target))
+        return self._view_op(more_ops.Expand, shape=tuple(target))
 
     def expand_as(self, other):
         return self.expand(other.shape)
@@ -922,10 +922,10 @@ class Tensor:
 
     def max(self, dim=None, keepdim=False):
         """max() over all entries, or (values, indices) along dim, or max(other) elementwise."""
-        return self._max_min(ops.Max, "max", dim, keepdim)
+        return self._max_min(more_ops.Max, "max", dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
-        return self._max_min(ops.Min, "min", dim, keepdim)
+        return self._max_min(more_ops.Min, "min", dim, keepdim)
 
     def amax(self, dim=None, keepdim=False):
         return self.max() if dim is None else self.max(dim, keepdim)[0]
@@ -972,13 +972,13 @@ class Tensor:
         return self._float_unary(ops.Log)
 
     def sqrt(self):
-        return self._float_unary(ops.Sqrt)
+        return self._float_unary(more_ops.Sqrt)
 
     def sin(self):
-        return self._float_unary(ops.Sin)
+        return self._float_unary(more_ops.Sin)
 
     def cos(self):
-        return self._float_unary(ops.Cos)
+        return self._float_unary(more_ops.Cos)
 
     def tanh(self):
         return self._float_unary(ops.Tanh)
@@ -987,7 +987,7 @@ class Tensor:
         return self._float_unary(ops.Sigmoid)
 
     def abs(self):
-        return ops.Abs.apply(self)
+        return more_ops.Abs.apply(self)
 
     def var(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
         """Σ (x − mean)² / (N − correction) over `dim` (all entries when None); correction=1
@@ -1053,7 +1053,7 @@ class Tensor:
         if not self.dtype.is_floating_point and any(
                 isinstance(b, float) for b in (min, max)):
             t = self._cast(_dt.DEFAULT_FLOAT)
-        return ops.Clamp.apply(t, min=min, max=max)
+        return more_ops.Clamp.apply(t, min=min, max=max)
 
     clip = clamp
 
@@ -1327,7 +1327,7 @@ def _power(base, exponent):
             raise RuntimeError(
                 "Integers to negative integer powers are not allowed: the integer exponent "
                 "tensor has negative entries; convert the base with .float() first")
-        return ops.PowTensor.apply(base, exponent)
+        return more_ops.PowTensor.apply(base, exponent)
     if not _is_scalar(exponent):
         raise TypeError(f"unsupported exponent type for **: {type(exponent).__name__}")
     if not isinstance(base, Tensor):
@@ -1375,12 +1375,12 @@ def matmul(a, b, opname="matmul"):
 def maximum(a, b):
     """Elementwise max(a, b); at ties the gradient is split evenly, as PyTorch."""
     a, b = _prepare((a, b), "maximum")
-    return ops.Maximum.apply(a, b)
+    return more_ops.Maximum.apply(a, b)
 
 
 def minimum(a, b):
     a, b = _prepare((a, b), "minimum")
-    return ops.Minimum.apply(a, b)
+    return more_ops.Minimum.apply(a, b)
 
 
 def where(condition, a, b):
@@ -1394,7 +1394,7 @@ def where(condition, a, b):
     broadcast_shapes("where", *shapes)
     if not isinstance(a, Tensor):
         a = Tensor._wrap(a)
-    return ops.Where.apply(a, b, condition=cond)
+    return more_ops.Where.apply(a, b, condition=cond)
 
 
 def _reshape_target(size, shape):

@@ -20,7 +20,7 @@ import math
 import re
 import sys
 
-from . import ops
+from . import primitives
 from .autograd import Node, _topological_order
 from .tensor import Tensor
 
@@ -214,7 +214,7 @@ def _rules_from_docstring(op_class):
 
 
 def _rule_table():
-    table = {name: _rules_from_docstring(cls) for name, cls in ops.PRIMITIVES.items()}
+    table = {name: _rules_from_docstring(cls) for name, cls in primitives.PRIMITIVES.items()}
     # Where a docstring says "likewise" or "as for max", the rule is written out here.
     table["maximum"]["B"] = ["G ⊙ [B > A] + ½ G ⊙ [A = B]"]
     table["minimum"] = {"A": ["G ⊙ [A < B] + ½ G ⊙ [A = B]"],

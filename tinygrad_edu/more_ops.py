@@ -1,0 +1,378 @@
+"""Further primitives beside the reading path, in the same form as ops.py: forward beside
+backward on NumPy arrays, the rule in the docstring, each rule written in ops.py's words.
+
+The seed's network needs none of these; PyTorch's API does: a tensor exponent, elementwise
+maximum and minimum, where, sqrt, sin, cos, abs, clamp, dtype casts and copies, max and min
+reductions, expand, indexing and item assignment, concatenation and stacking.
+"""
+
+import numpy as np
+
+from .autograd import Op
+from .speedups import zero_where
+
+
+# --------------------------------------------------------------------------------------------
+# Elementwise
+# --------------------------------------------------------------------------------------------
+
+
+class PowTensor(Op):
+    """out = A ** B (tensor exponent).   ∂L/∂A = G ⊙ B ⊙ A^(B−1),  ∂L/∂B = G ⊙ out ⊙ log A.
+
+    As PyTorch: ∂/∂A is 0 where B = 0; ∂/∂B is 0 where A = 0 and B ≥ 0.
+    """
+
+    name = "pow_tensor"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _tensor_power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, out = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            # Grouped as PyTorch groups them, so overflow gives the same inf/NaN pattern.
+            ga = np.where(b == 0, 0.0, g * (b * _tensor_power(a, b - 1))).astype(g.dtype,
+                                                                              copy=False)
+        if need_b:
+            gb = (g * np.where((a == 0) & (b >= 0), 0.0, out * np.log(a))).astype(g.dtype,
+                                                                                  copy=False)
+        return ga, gb
+
+def _tensor_power(a, b):
+    """A ** B entry by entry with C's pow, as PyTorch computes a tensor exponent.  NumPy takes
+    an exponent it broadcasts (stride 0) that equals 0.5 as √A, so (−inf) ** 0.5 would be NaN
+    instead of inf: B is given to it at full size."""
+    shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+    if np.shape(b) != shape or shape == ():
+        b = np.ascontiguousarray(np.broadcast_to(b, shape)).reshape(-1)
+        return np.power(np.broadcast_to(a, shape).reshape(-1), b).reshape(shape)
+    return np.power(a, b)
+
+class Maximum(Op):
+    """out = max(A, B) elementwise.   ∂L/∂A = G ⊙ [A > B] + ½ G ⊙ [A = B], ∂L/∂B likewise.
+
+    As PyTorch, an input gets no gradient only where it is strictly the smaller, so where a
+    NaN makes every comparison false, both get G.
+    """
+
+    name = "maximum"
+    pick = staticmethod(np.maximum)
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return cls.pick(a, b)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        a, b = ctx.saved_arrays
+        if cls is Minimum:  # min(A, B) = −max(−A, −B): the same shares of G
+            a, b = -a, -b
+        tie = a == b  # ties split evenly, as PyTorch
+        share_a = np.where(tie, 0.5, ~(a < b)).astype(g.dtype)
+        share_b = np.where(tie, 0.5, ~(a > b)).astype(g.dtype)
+        # G ⊙ share, with exact zeros where the share is 0 even if G is inf or NaN (as PyTorch)
+        return zero_where(share_a == 0, g * share_a), zero_where(share_b == 0, g * share_b)
+
+class Minimum(Maximum):
+    """out = min(A, B) elementwise.   ∂L/∂A = G ⊙ [A < B] + ½ G ⊙ [A = B], ∂L/∂B likewise
+    (and, as for maximum, G to both where a NaN makes every comparison false)."""
+
+    name = "minimum"
+    pick = staticmethod(np.minimum)
+
+class Where(Op):
+    """out = where(C, A, B).   ∂L/∂A = G ⊙ [C],  ∂L/∂B = G ⊙ [¬C]   (C carries no gradient)."""
+
+    name = "where"
+
+    @staticmethod
+    def forward(ctx, a, b, condition):
+        ctx.condition = condition
+        return np.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        c = ctx.condition
+        return zero_where(~c, g), zero_where(c, g)
+
+class Sqrt(Op):
+    """out = √A.   ∂L/∂A = G / (2 out)   (inf at 0, as PyTorch)."""
+
+    name = "sqrt"
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_arrays
+        return g / (2 * out)
+
+class Sin(Op):
+    """out = sin(A).   ∂L/∂A = G ⊙ cos(A)."""
+
+    name = "sin"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_arrays
+        return g * np.cos(a)
+
+class Cos(Op):
+    """out = cos(A).   ∂L/∂A = −G ⊙ sin(A)."""
+
+    name = "cos"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_arrays
+        return -g * np.sin(a)
+
+class Abs(Op):
+    """out = |A|.   ∂L/∂A = G ⊙ sign(A)   (0 at A = 0 and at NaN, as PyTorch)."""
+
+    name = "abs"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_arrays
+        sign = (a > 0).astype(g.dtype) - (a < 0).astype(g.dtype)  # np.sign(NaN) would be NaN
+        return g * sign
+
+class Clamp(Op):
+    """out = min(max(A, lo), hi).   ∂L/∂A = G ⊙ [lo ≤ A ≤ hi]   (passes at the bounds)."""
+
+    name = "clamp"
+
+    @staticmethod
+    def forward(ctx, a, min=None, max=None):
+        ctx.save_for_backward(a)
+        ctx.bounds = (min, max)
+        out = a
+        if min is not None:
+            out = np.maximum(out, np.asarray(min, dtype=a.dtype))
+        if max is not None:
+            out = np.minimum(out, np.asarray(max, dtype=a.dtype))
+        return out if out is not a else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_arrays
+        lo, hi = ctx.bounds
+        inside = np.ones(a.shape, dtype=bool)  # (a NaN entry is inside no bound: 0, as PyTorch)
+        if lo is not None:
+            inside &= a >= lo
+        if hi is not None:
+            inside &= a <= hi
+        return zero_where(~inside, g)
+
+class Cast(Op):
+    """out = A converted to another dtype.   ∂L/∂A = G   (cast back by the engine)."""
+
+    name = "cast"
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+class Clone(Op):
+    """out = a copy of A.   ∂L/∂A = G."""
+
+    name = "clone"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+# --------------------------------------------------------------------------------------------
+# Reductions: max and min
+# --------------------------------------------------------------------------------------------
+
+
+class Max(Op):
+    """out = max of A over `dim` (all entries when None).
+
+    Over all entries: ∂L/∂A = G ⊙ [A = out] / (number of ties)  (split evenly, as PyTorch).
+    Along a dim: ∂L/∂A = G at the returned index, 0 elsewhere    (as PyTorch).
+    """
+
+    name = "max"
+    _reduce = staticmethod(np.max)
+    _arg = staticmethod(np.argmax)
+
+    @classmethod
+    def forward(cls, ctx, a, dim=None, keepdim=False):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        if dim is None:
+            out = np.asarray(cls._reduce(a))
+            ctx.save_for_backward(a, out)
+            return out
+        index = np.expand_dims(cls._arg(a, axis=dim), dim)
+        ctx.index = index
+        out = np.take_along_axis(a, index, axis=dim)
+        return out if keepdim else np.squeeze(out, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.dim is None:
+            a, out = ctx.saved_arrays
+            ties = (a == out) | (np.isnan(a) & np.isnan(out))  # a NaN maximum: to the NaNs
+            return zero_where(~ties, g / np.sum(ties).astype(g.dtype))
+        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        g = g if ctx.keepdim else np.expand_dims(g, ctx.dim)
+        np.put_along_axis(grad, ctx.index, g, axis=ctx.dim)
+        return grad
+
+
+class Min(Max):
+    """out = min of A over `dim`; gradient rules as for max (ties split over all entries; to
+    the returned index along a dim)."""
+
+    name = "min"
+    _reduce = staticmethod(np.min)
+    _arg = staticmethod(np.argmin)
+
+
+# --------------------------------------------------------------------------------------------
+# Structure: expand, indexing, concatenation (each backward the adjoint map)
+# --------------------------------------------------------------------------------------------
+
+
+class Expand(Op):
+    """out = A broadcast to `shape` (a view).   ∂L/∂A = G summed over the new axes (by the
+    engine's broadcast undoing)."""
+
+    name = "expand"
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def _is_basic_index(key):
+    """True for ints, slices, None and Ellipsis only: no entry is picked twice."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(isinstance(k, (int, np.integer, slice)) or k is None or k is Ellipsis
+               for k in parts)
+
+
+class Index(Op):
+    """out = A[key] (basic, integer-array or boolean indexing).
+
+    ∂L/∂A = zeros of A's shape with G added at the picked places (repeats add up).
+    """
+
+    name = "index"
+
+    @staticmethod
+    def forward(ctx, a, key):
+        ctx.shape, ctx.key = a.shape, key
+        out = a[key]
+        if isinstance(out, np.generic):  # one entry picked: NumPy copies it, PyTorch gives a view
+            out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        grad = np.zeros(ctx.shape, dtype=g.dtype)
+        if _is_basic_index(ctx.key):
+            grad[ctx.key] = g
+        else:
+            np.add.at(grad, ctx.key, g)
+        return grad
+
+
+class IndexPut(Op):
+    """out = A with out[key] = V (item assignment recorded in the graph).
+
+    ∂L/∂A = G with zeros at key;  ∂L/∂V = G[key]   (summed to V's shape by the engine).
+    """
+
+    name = "index_put"
+
+    @staticmethod
+    def forward(ctx, a, value, key):
+        ctx.key = key
+        out = a.copy()
+        out[key] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        ga = gv = None
+        if ctx.needs_input_grad[0]:
+            ga = np.array(g, copy=True)  # g may be a NumPy scalar (0-d), which has no [key] =
+            ga[ctx.key] = 0
+        if ctx.needs_input_grad[1]:
+            gv = g[ctx.key]
+        return ga, gv
+
+
+class Cat(Op):
+    """out = [A₁, A₂, …] joined along `dim`.   ∂L/∂Aᵢ = the slice of G where Aᵢ sits."""
+
+    name = "cat"
+
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([x.shape[dim] for x in arrays])[:-1]
+        return np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
+
+
+class Stack(Op):
+    """out = [A₁, A₂, …] stacked along a new axis `dim`.   ∂L/∂Aᵢ = G taken at index i of dim."""
+
+    name = "stack"
+
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        ctx.dim = dim
+        return np.stack(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(np.moveaxis(g, ctx.dim, 0))
