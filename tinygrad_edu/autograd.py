@@ -18,17 +18,15 @@ backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays,
 ``_bind_tensor_class`` below, called once by tensor.py.
 """
 
-import functools
 import itertools
-import linecache
 import operator
-import sys
-import threading
 
 import numpy as np
 
+from . import modes
+from .modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
+                    set_detect_anomaly, set_grad_enabled)
 from .speedups import quiet_numpy
-from .user_warnings import user_frame
 
 __all__ = [
     "Op", "Node", "Function", "FunctionCtx", "no_grad", "enable_grad", "set_grad_enabled",
@@ -42,81 +40,6 @@ Tensor = None  # the Tensor class, bound by tensor.py through _bind_tensor_class
 def _bind_tensor_class(cls):
     global Tensor
     Tensor = cls
-
-
-# --------------------------------------------------------------------------------------------
-# Grad mode: thread-local, as in PyTorch (one thread's no_grad never leaks into another's).
-# --------------------------------------------------------------------------------------------
-
-class _GradMode(threading.local):
-    enabled = True
-
-
-_grad_mode = _GradMode()
-
-
-def is_grad_enabled():
-    """True when operations are being recorded for backward in this thread."""
-    return _grad_mode.enabled
-
-
-class _GradModeContext:
-    """Base of no_grad / enable_grad / set_grad_enabled: a context manager and a decorator."""
-
-    mode = True
-
-    def __enter__(self):
-        self.prev = _grad_mode.enabled
-        _grad_mode.enabled = self.mode
-        return self
-
-    def __exit__(self, *exc):
-        _grad_mode.enabled = self.prev
-        return False
-
-    def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            prev = _grad_mode.enabled
-            _grad_mode.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_mode.enabled = prev
-
-        return wrapper
-
-
-class set_grad_enabled(_GradModeContext):
-    """Switch recording on or off: as a call (takes effect at once, as in PyTorch), a context
-    manager, or a decorator."""
-
-    def __init__(self, mode):
-        self.mode = bool(mode)
-        self.prev = _grad_mode.enabled
-        _grad_mode.enabled = self.mode
-
-    def __enter__(self):  # the mode before the call is the one to restore on exit
-        _grad_mode.enabled = self.mode
-        return self
-
-    def __call__(self, fn):
-        _grad_mode.enabled = self.prev  # used as a decorator: building it changed nothing
-        return super().__call__(fn)
-
-
-class no_grad(_GradModeContext):
-    """Nothing inside is recorded: ``with no_grad(): p -= lr * p.grad`` (also a decorator)."""
-
-    mode = False
-
-
-class enable_grad(_GradModeContext):
-    """Recording on again, e.g. inside a ``no_grad`` block (also a decorator)."""
-
-    mode = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,19 +68,19 @@ class AccumulateGrad:
 class Node:
     """One recorded op application: the ``grad_fn`` of its output and the ``ctx`` of its op.
 
-    inputs[i] is where the gradient of input i goes: the input's own Node (an intermediate),
+    grad_targets[i] is where the gradient of input i goes: the input's own Node (an intermediate),
     the input Tensor itself (a leaf that requires grad), or None (no gradient wanted).  The
     shape and dtype the gradient must have are that Node's out_shape / out_dtype or the leaf's
     own, so no input's data is kept alive for them.
     """
 
-    __slots__ = ("op", "inputs", "needs_input_grad", "out_shape", "out_dtype", "sequence_nr",
+    __slots__ = ("op", "grad_targets", "needs_input_grad", "out_shape", "out_dtype", "sequence_nr",
                  "_saved", "_saved_versions", "_retained", "_hooks", "__dict__")
     # __dict__ stays: an op keeps its own facts on ctx too (ctx.dim = …), as in PyTorch.
 
-    def __init__(self, op, inputs, needs_input_grad):
+    def __init__(self, op, grad_targets, needs_input_grad):
         self.op = op
-        self.inputs = inputs
+        self.grad_targets = grad_targets
         self.needs_input_grad = needs_input_grad
         self.sequence_nr = next(_creation_counter)  # creation order: inputs are always older
         self._saved = ()
@@ -210,7 +133,7 @@ class Node:
     @property
     def next_functions(self):
         out = []
-        for target in self.inputs:
+        for target in self.grad_targets:
             if target is None:
                 out.append((None, 0))
             elif isinstance(target, Node):
@@ -260,7 +183,7 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run forward on the inputs' arrays; record a Node if any input needs a gradient."""
-        grad_mode = _grad_mode.enabled and cls.differentiable
+        grad_mode = modes.grad_mode.enabled and cls.differentiable
         arrays = []
         needs = []
         targets = []  # where each input's gradient goes (see Node)
@@ -285,8 +208,8 @@ class Op:
                 out = cls.forward(Context(), *arrays, **params)
             return Tensor._wrap(out)
         node = Node(cls, tuple(targets), tuple(needs))
-        if _anomaly_mode.enabled:
-            node.created_at = _user_call_site()
+        if modes.anomaly_mode.enabled:
+            node.created_at = modes.user_call_site()
         with quiet_numpy():
             out = cls.forward(node, *arrays, **params)
         result = Tensor._wrap(out, True, node)
@@ -310,7 +233,7 @@ class Context:
 def _attach(node, inputs, needs, result):
     """Fill in where each input's gradient goes, and the shapes the backward pass checks
     (for Function.apply, whose inputs are known only after its forward ran)."""
-    node.inputs = tuple((x.grad_fn if x.grad_fn is not None else x) if need else None
+    node.grad_targets = tuple((x.grad_fn if x.grad_fn is not None else x) if need else None
                         for x, need in zip(inputs, needs))
     node.out_shape = result._data.shape
     node.out_dtype = result._data.dtype
@@ -346,7 +269,7 @@ def _topological_order(*roots):
     found = list(dict.fromkeys(roots)) if len(roots) > 1 else list(roots)
     seen = set(found)
     for node in found:  # the list grows while it is walked: every reachable node is visited
-        for target in node.inputs:
+        for target in node.grad_targets:
             if isinstance(target, Node) and target not in seen:
                 seen.add(target)
                 found.append(target)
@@ -406,7 +329,7 @@ def _run_backward(roots, retain_graph, capture=None):
         key = tensor if tensor.grad_fn is None else tensor.grad_fn
         grads[key] = g if key not in grads else grads[key] + g
     order = _topological_order(*[t.grad_fn for t, _ in roots if t.grad_fn is not None])
-    anomaly = _anomaly_mode.enabled
+    anomaly = modes.anomaly_mode.enabled
     with quiet_numpy():
         for node in order:
             grad_out = grads.pop(node, None)
@@ -421,16 +344,16 @@ def _run_backward(roots, retain_graph, capture=None):
             input_grads = node.op.backward(node, grad_out)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            inputs = node.inputs
-            if len(input_grads) != len(inputs):
+            targets = node.grad_targets
+            if len(input_grads) != len(targets):
                 raise RuntimeError(
                     f"{node.name()}: backward returned {len(input_grads)} gradients but the op "
-                    f"has {len(inputs)} inputs")
+                    f"has {len(targets)} inputs")
             if node._hooks:
                 for hook in node._hooks:
                     hook(input_grads, grad_out)
             index = -1  # (a counter beats enumerate by 30 ns a node, and zip by 70)
-            for target in inputs:
+            for target in targets:
                 index += 1
                 g = input_grads[index]
                 if target is None or g is None:
@@ -444,7 +367,7 @@ def _run_backward(roots, retain_graph, capture=None):
                 if g.dtype is not dtype and g.dtype != dtype:  # `is` first: it is fast
                     g = g.astype(dtype)
                 if anomaly:
-                    _check_anomaly_output(node, index, g)
+                    modes.check_gradient(node, index, g)
                 previous = grads.get(target)
                 grads[target] = g if previous is None else previous + g
             if not retain_graph:  # release what the node saved
@@ -529,87 +452,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 # --------------------------------------------------------------------------------------------
-# Anomaly mode: the first backward step that yields NaN or inf names its op and its origin.
-# --------------------------------------------------------------------------------------------
-
-class _AnomalyMode:
-    enabled = False  # one switch for the whole process, as PyTorch's (not per thread)
-
-
-_anomaly_mode = _AnomalyMode()
-
-
-def is_anomaly_enabled():
-    """True when backward steps are checked for NaN/inf."""
-    return _anomaly_mode.enabled
-
-
-class detect_anomaly:
-    """Inside, the first backward step producing NaN/inf raises, naming the op and the line of
-    user code that created it (also a decorator).  Recording that line costs a stack walk per
-    op, so it happens only while anomaly mode is on; normal runs pay nothing."""
-
-    def __init__(self, check_nan=True):
-        self.mode = bool(check_nan)
-
-    def __enter__(self):
-        self.prev = _anomaly_mode.enabled
-        _anomaly_mode.enabled = self.mode
-        return self
-
-    def __exit__(self, *exc):
-        _anomaly_mode.enabled = self.prev
-        return False
-
-    def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(mode):
-                return fn(*args, **kwargs)
-        return wrapper
-
-
-class set_detect_anomaly(detect_anomaly):
-    """``set_detect_anomaly(True)`` switches anomaly mode on at once (as in PyTorch); it is
-    also a context manager that restores the previous mode on exit."""
-
-    def __init__(self, mode, check_nan=True):
-        self.prev = _anomaly_mode.enabled
-        self.mode = bool(mode) and bool(check_nan)
-        _anomaly_mode.enabled = self.mode
-
-    def __enter__(self):  # the mode before the call is the one to restore on exit
-        _anomaly_mode.enabled = self.mode
-        return self
-
-
-def _user_call_site():
-    """'file:line in function' of the innermost frame outside tinygrad_edu (the user's op)."""
-    frame, _ = user_frame(sys._getframe(1))
-    if frame is None:
-        return "inside tinygrad_edu (no user frame found)"
-    code = frame.f_code
-    where = f"{code.co_filename}:{frame.f_lineno} in {code.co_name}"
-    line = linecache.getline(code.co_filename, frame.f_lineno).strip()
-    return f"{where}\n    {line}" if line else where
-
-
-def _check_anomaly_output(node, index, g):
-    """Raise if the gradient node's backward produced for input `index` holds NaN or inf."""
-    if g.dtype.kind == "f" and not np.all(np.isfinite(g)):
-        kinds = " and ".join(k for k, bad in (("nan", np.isnan(g).any()),
-                                               ("inf", np.isinf(g).any())) if bad)
-        created = node.__dict__.get("created_at")
-        origin = (f" The op was created at {created}" if created else
-                  " (it was created outside anomaly mode, so where is unknown)")
-        raise RuntimeError(
-            f"Function '{node.name()}' returned {kinds} values in its {index}th output."
-            f"{origin}")
-
-
-# --------------------------------------------------------------------------------------------
 # Function: the public, PyTorch-style extension API (Tensors in, Tensors out).
 # --------------------------------------------------------------------------------------------
 
@@ -617,13 +459,19 @@ class FunctionCtx(Node):
     """The ``ctx`` a custom Function sees (it is the Node of its application)."""
 
     def mark_dirty(self, *tensors):
-        pass  # in-place changes inside forward are fine: forward runs unrecorded
+        """Inputs forward changed in place: their version moves on, so a backward that saved
+        them before the change raises instead of using the new values."""
+        for t in tensors:
+            t._version[0] += 1
 
     def mark_non_differentiable(self, *tensors):
-        pass
+        """Outputs with no gradient (an index, a mask): apply returns them outside the graph."""
+        self.non_differentiable = tensors
 
     def set_materialize_grads(self, value):
-        pass
+        """PyTorch passes zeros (True) or None (False) for the gradients of unused outputs.  A
+        Function here has one output, whose gradient always exists: nothing to materialize."""
+        self.materialize_grads = bool(value)
 
 
 class _FunctionOp:
@@ -643,7 +491,7 @@ class _FunctionOp:
             result = fn.backward(ctx, Tensor._wrap(grad))
         if not isinstance(result, tuple):
             result = (result,)
-        n_inputs = len(ctx.inputs)
+        n_inputs = len(ctx.grad_targets)
         if len(result) != n_inputs:
             raise RuntimeError(
                 f"function {fn.__name__}.backward returned an incorrect number of gradients "
@@ -682,14 +530,14 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = _grad_mode.enabled and any(needs)
+        record = modes.grad_mode.enabled and any(needs)
         ctx = FunctionCtx(_FunctionOp(cls), None, needs)
         with no_grad():
             out = cls.forward(ctx, *args, **kwargs)
         if not isinstance(out, Tensor):
             raise TypeError(
                 f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
-        if not record:
+        if not record or any(out is t for t in ctx.__dict__.get("non_differentiable", ())):
             return out
         if any(out is a for a in args):  # forward returned an input: give the output its own face
             out = out._alias()
@@ -697,8 +545,8 @@ class Function:
         out.grad_fn = ctx
         out._grad = None
         _attach(ctx, args, needs, out)
-        if _anomaly_mode.enabled:
-            ctx.created_at = _user_call_site()
+        if modes.anomaly_mode.enabled:
+            ctx.created_at = modes.user_call_site()
         ctx._saved_versions = tuple(
             (t._version, t._version[0]) for t in ctx._saved if isinstance(t, Tensor))
         return out

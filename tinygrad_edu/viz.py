@@ -79,7 +79,7 @@ class _Graph:
         while position < len(self.items):
             item = self.items[position]
             if isinstance(item, Node):
-                for target in item.inputs:
+                for target in item.grad_targets:
                     if target is None:
                         continue  # an input that needs no gradient is not part of the graph
                     if id(target) not in self.index:
@@ -108,7 +108,7 @@ class _Graph:
         if isinstance(root, Node):
             for node in _topological_order(root):  # consumers come before their inputs
                 here = layer[self.index[id(node)]]
-                for target in node.inputs:
+                for target in node.grad_targets:
                     if target is not None:
                         i = self.index[id(target)]
                         layer[i] = max(layer[i], here + 1)
@@ -273,7 +273,8 @@ def _is_transpose(target):
 
 def _is_linear_matmul(node):
     """A matmul X Wᵀ whose second input is a 2-D transpose (how nn.Linear computes)."""
-    return isinstance(node, Node) and _op_name(node) == "matmul" and _is_transpose(node.inputs[1])
+    return (isinstance(node, Node) and _op_name(node) == "matmul"
+            and _is_transpose(node.grad_targets[1]))
 
 
 class _Names:
@@ -290,16 +291,16 @@ class _Names:
         counts = {}
         layers = 0
         for node in reversed(_topological_order(root)):  # forward order: inputs first
-            for target in node.inputs:
+            for target in node.grad_targets:
                 if isinstance(target, Tensor) and id(target) not in self.names:
                     counts["leaf"] = counts.get("leaf", 0) + 1
                     self.names[id(target)] = param_names.get(id(target), f"leaf{counts['leaf']}")
             op = _op_name(node)
-            first = node.inputs[0] if node.inputs else None
+            first = node.grad_targets[0] if node.grad_targets else None
             if _is_transpose(node):
-                name = self.of(node.inputs[0]) + "ᵀ"
+                name = self.of(node.grad_targets[0]) + "ᵀ"
             elif op == "linear" or (op == "add" and _is_linear_matmul(first)
-                                    and isinstance(node.inputs[1], Tensor)):
+                                    and isinstance(node.grad_targets[1], Tensor)):
                 layers += 1
                 name = f"Z{layers}"
             elif op in ("relu", "tanh", "sigmoid") and re.fullmatch(r"Z\d+", self.of(first)):
@@ -308,8 +309,9 @@ class _Names:
                 counts[op] = counts.get(op, 0) + 1
                 name = f"{op}{counts[op]}"
             self.names[id(node)] = name
-            if _is_linear_matmul(node) and node.inputs[1].inputs[0] is not None:
-                self.folded[id(node.inputs[1])] = self.of(node.inputs[1].inputs[0])
+            transpose = node.grad_targets[1] if _is_linear_matmul(node) else None
+            if transpose is not None and transpose.grad_targets[0] is not None:
+                self.folded[id(transpose)] = self.of(transpose.grad_targets[0])
         self.names[id(root)] = "L"
 
     def of(self, target):
@@ -335,7 +337,7 @@ def _step_lines(node, input_grads, grad_out, names):
     if _op_name(node) == "linear":
         return lines + _linear_lines(node, grad_out, names)
     letters = {"A": 0, "B": 1, "V": 1}
-    for index, (target, g) in enumerate(zip(node.inputs, input_grads)):
+    for index, (target, g) in enumerate(zip(node.grad_targets, input_grads)):
         if target is None or g is None:
             continue
         target_name = names.of(target)
@@ -348,8 +350,8 @@ def _step_lines(node, input_grads, grad_out, names):
             if token == "Aᵢ":
                 return target_name
             i = letters[token]
-            if i < len(node.inputs) and node.inputs[i] is not None:
-                return names.of(node.inputs[i])
+            if i < len(node.grad_targets) and node.grad_targets[i] is not None:
+                return names.of(node.grad_targets[i])
             return "Y" if (token, _op_name(node)) == ("B", "mse") else token  # mse's target
 
         rule = _LETTER.sub(rename, _rule_text(node, index))
@@ -374,12 +376,12 @@ def _matmul_lines(node, input_grads, grad_out, names):
     (B = Wᵀ) the weight's line is written in W's own layout: ∂L/∂W = Gᵀ · X."""
     a, b = node.saved_arrays
     g = _shape_text
-    a_target, b_target = node.inputs
+    a_target, b_target = node.grad_targets
     linear = _is_transpose(b_target)
     a_name = names.of(a_target) if a_target is not None else ("X" if linear else "A")
     lines = []
     if linear:
-        weight = b_target.inputs[0]
+        weight = b_target.grad_targets[0]
         w_name = names.of(weight) if weight is not None else "W"
         return _layer_lines(a_name, a.shape, w_name, _swap_last(b.shape), grad_out.shape,
                             a_target is not None, weight is not None)
@@ -396,7 +398,7 @@ def _matmul_lines(node, input_grads, grad_out, names):
 def _linear_lines(node, grad_out, names):
     """Z = X Wᵀ + 𝟏 bᵀ:  the lines of _layer_lines, then ∂L/∂b = Gᵀ 𝟏."""
     x, w = node.saved_arrays
-    x_target, w_target, b_target = node.inputs
+    x_target, w_target, b_target = node.grad_targets
     x_name = names.of(x_target) if x_target is not None else "X"
     w_name = names.of(w_target) if w_target is not None else "W"
     lines = _layer_lines(x_name, x.shape, w_name, w.shape, grad_out.shape,
@@ -434,7 +436,8 @@ def trace_backward(loss, model=None, file=None):
     G is ∂L/∂(the node's output); each rule comes from the op's docstring in ops.py.  A
     gradient that comes back in a broadcast shape (a bias's: one row per sample) says so; the
     engine sums it to the input's shape.  A Z = X Wᵀ + b written out by hand (matmul of a
-    transpose, then add) gets the same names, its transpose folded into the matmul's line.  Lines go to `file` (default sys.stdout) and are returned as a list.
+    transpose, then add) gets the same names, its transpose folded into the matmul's line.
+    Lines go to `file` (default sys.stdout) and are returned as a list.
     The hooks are removed afterwards, also when backward fails.
     """
     _check_tensor(loss, "trace_backward")
