@@ -41,7 +41,7 @@ def _negative_piece(values, params):
 
 
 def _unary(name, title, f, derivative, forward_text, grad_text, *, domain="real",
-           grad_closed=None, pieces=(), notes=(), uses=(), lemmas=None, kind="op", cases=None):
+           grad_closed=None, pieces=(), notes=(), uses=(), kind="op", cases=None):
     """A derivation for out = f(A) with ∂L/∂A = G ⊙ f′(A).
 
     f, derivative: SymPy expressions in x (the derivative is the hand-derived f′ that the proof

@@ -5,8 +5,8 @@ int64 (long), int32 (int) and bool.
 
 Promotion (PYTORCH-SEMANTICS.md): operands fall in three tiers — tensors with dimensions,
 0-d tensors, Python scalars.  The highest tier present decides the dtype; a lower tier counts
-only when it is of a higher kind (bool < integer < floating): a 0-d tensor then brings its own
-dtype, a Python scalar the default dtype of its kind (float32 for floats, int64 for ints).
+only when it is of a higher category (bool < integer < floating): a 0-d tensor then brings its own
+dtype, a Python scalar the default dtype of its category (float32 for floats, int64 for ints).
 """
 
 import builtins
@@ -14,24 +14,27 @@ import builtins
 import numpy as np
 
 
+BOOL, INTEGER, FLOATING = 0, 1, 2  # dtype categories, in the order PyTorch promotes them
+
+
 class dtype:
     """A tensor element type: ``tinygrad_edu.float32`` and friends."""
 
-    __slots__ = ("name", "np_dtype", "kind", "itemsize")
+    __slots__ = ("name", "np_dtype", "category", "itemsize")
 
-    def __init__(self, name, np_dtype, kind):
+    def __init__(self, name, np_dtype, category):
         self.name = name
         self.np_dtype = np.dtype(np_dtype)
-        self.kind = kind          # 0 bool, 1 integer, 2 floating: the order of promotion
+        self.category = category  # BOOL < INTEGER < FLOATING: the order of promotion
         self.itemsize = self.np_dtype.itemsize
 
     @property
     def is_floating_point(self):
-        return self.kind == 2
+        return self.category == FLOATING
 
     @property
     def is_signed(self):
-        return self.kind != 0
+        return self.category != BOOL
 
     def __repr__(self):
         return f"tinygrad_edu.{self.name}"
@@ -40,11 +43,11 @@ class dtype:
         return (from_numpy_dtype, (self.np_dtype,))
 
 
-float32 = dtype("float32", np.float32, 2)
-float64 = dtype("float64", np.float64, 2)
-int64 = dtype("int64", np.int64, 1)
-int32 = dtype("int32", np.int32, 1)
-bool_ = dtype("bool", np.bool_, 0)
+float32 = dtype("float32", np.float32, FLOATING)
+float64 = dtype("float64", np.float64, FLOATING)
+int64 = dtype("int64", np.int64, INTEGER)
+int32 = dtype("int32", np.int32, INTEGER)
+bool_ = dtype("bool", np.bool_, BOOL)
 
 ALL = (float32, float64, int64, int32, bool_)
 _BY_NUMPY = {d.np_dtype: d for d in ALL}
@@ -85,13 +88,13 @@ def to_dtype(value, what="dtype"):
 
 
 def _promote_pair(a, b):
-    if a.kind != b.kind:
-        return a if a.kind > b.kind else b
+    if a.category != b.category:
+        return a if a.category > b.category else b
     return a if a.itemsize >= b.itemsize else b
 
 
 def scalar_dtype(value):
-    """The default dtype of a Python scalar's kind."""
+    """The default dtype of a Python scalar's category."""
     if isinstance(value, (builtins.bool, np.bool_)):
         return bool_
     if isinstance(value, (builtins.int, np.integer)):
@@ -108,6 +111,6 @@ def result_type(dims, zero_dims, scalars):
         d = tier[0]
         for other in tier[1:]:
             d = _promote_pair(d, other)
-        if result is None or d.kind > result.kind:
+        if result is None or d.category > result.category:
             result = d
     return result

@@ -11,7 +11,6 @@ import numpy as np
 from .autograd import Op
 from .speedups import zero_where
 
-
 # --------------------------------------------------------------------------------------------
 # Elementwise
 # --------------------------------------------------------------------------------------------
@@ -45,6 +44,7 @@ class PowTensor(Op):
                                                                                   copy=False)
         return ga, gb
 
+
 def _tensor_power(a, b):
     """A ** B entry by entry with C's pow, as PyTorch computes a tensor exponent.  NumPy takes
     an exponent it broadcasts (stride 0) that equals 0.5 as √A, so (−inf) ** 0.5 would be NaN
@@ -54,6 +54,7 @@ def _tensor_power(a, b):
         b = np.ascontiguousarray(np.broadcast_to(b, shape)).reshape(-1)
         return np.power(np.broadcast_to(a, shape).reshape(-1), b).reshape(shape)
     return np.power(a, b)
+
 
 class Maximum(Op):
     """out = max(A, B) elementwise.   ∂L/∂A = G ⊙ [A > B] + ½ G ⊙ [A = B], ∂L/∂B likewise.
@@ -81,6 +82,7 @@ class Maximum(Op):
         # G ⊙ share, with exact zeros where the share is 0 even if G is inf or NaN (as PyTorch)
         return zero_where(share_a == 0, g * share_a), zero_where(share_b == 0, g * share_b)
 
+
 class Minimum(Maximum):
     """out = min(A, B) elementwise.   ∂L/∂A = G ⊙ [A < B] + ½ G ⊙ [A = B], ∂L/∂B likewise
     (and, as for maximum, G to both where a NaN makes every comparison false)."""
@@ -88,20 +90,22 @@ class Minimum(Maximum):
     name = "minimum"
     pick = staticmethod(np.minimum)
 
+
 class Where(Op):
     """out = where(C, A, B).   ∂L/∂A = G ⊙ [C],  ∂L/∂B = G ⊙ [¬C]   (C carries no gradient)."""
 
     name = "where"
 
     @staticmethod
-    def forward(ctx, a, b, condition):
+    def forward(ctx, condition, a, b):
         ctx.condition = condition
         return np.where(condition, a, b)
 
     @staticmethod
     def backward(ctx, g):
         c = ctx.condition
-        return zero_where(~c, g), zero_where(c, g)
+        return None, zero_where(~c, g), zero_where(c, g)
+
 
 class Sqrt(Op):
     """out = √A.   ∂L/∂A = G / (2 out)   (inf at 0, as PyTorch)."""
@@ -119,6 +123,7 @@ class Sqrt(Op):
         (out,) = ctx.saved_arrays
         return g / (2 * out)
 
+
 class Sin(Op):
     """out = sin(A).   ∂L/∂A = G ⊙ cos(A)."""
 
@@ -133,6 +138,7 @@ class Sin(Op):
     def backward(ctx, g):
         (a,) = ctx.saved_arrays
         return g * np.cos(a)
+
 
 class Cos(Op):
     """out = cos(A).   ∂L/∂A = −G ⊙ sin(A)."""
@@ -149,6 +155,7 @@ class Cos(Op):
         (a,) = ctx.saved_arrays
         return -g * np.sin(a)
 
+
 class Abs(Op):
     """out = |A|.   ∂L/∂A = G ⊙ sign(A)   (0 at A = 0 and at NaN, as PyTorch)."""
 
@@ -164,6 +171,7 @@ class Abs(Op):
         (a,) = ctx.saved_arrays
         sign = (a > 0).astype(g.dtype) - (a < 0).astype(g.dtype)  # np.sign(NaN) would be NaN
         return g * sign
+
 
 class Clamp(Op):
     """out = min(max(A, lo), hi).   ∂L/∂A = G ⊙ [lo ≤ A ≤ hi]   (passes at the bounds)."""
@@ -192,6 +200,7 @@ class Clamp(Op):
             inside &= a <= hi
         return zero_where(~inside, g)
 
+
 class Cast(Op):
     """out = A converted to another dtype.   ∂L/∂A = G   (cast back by the engine)."""
 
@@ -204,6 +213,7 @@ class Cast(Op):
     @staticmethod
     def backward(ctx, g):
         return g
+
 
 class Clone(Op):
     """out = a copy of A.   ∂L/∂A = G."""

@@ -362,10 +362,6 @@ class Tensor:
         """The last two axes swapped (a batch of matrices transposed)."""
         return self.transpose(-2, -1)
 
-    @property
-    def _version_number(self):
-        return self._version[0]
-
     # ----- autograd surface --------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate ∂self/∂leaf into ``leaf.grad`` for every leaf that requires grad."""
@@ -644,7 +640,7 @@ class Tensor:
             raise RuntimeError(
                 f"{opname}: output with shape {list(self.shape)} doesn't match the broadcast "
                 f"shape {list(result.shape)}")
-        if result.dtype.kind > self.dtype.kind:
+        if result.dtype.category > self.dtype.category:
             raise RuntimeError(
                 f"{opname}: result type {result.dtype.name} can't be cast to the desired output "
                 f"type {self.dtype.name} of the tensor changed in place")
@@ -885,7 +881,7 @@ class Tensor:
     # ----- reductions --------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
-        if t.dtype.kind < 2 and dtype is None:
+        if t.dtype.category < _dt.FLOATING and dtype is None:
             t = t._cast(_dt.int64)  # integer and bool sums are int64, as PyTorch
         return ops.Sum.apply(t, dim=_normalize_dims(dim, self.ndim, "sum"), keepdim=keepdim)
 
@@ -1323,7 +1319,7 @@ def _power(base, exponent):
         base, exponent = _prepare((base, exponent), "**")
         if not isinstance(base, Tensor):
             base = Tensor._wrap(base)
-        if base.dtype.kind == 1 and np.any(_as_array(exponent) < 0):  # NumPy would raise
+        if base.dtype.category == _dt.INTEGER and np.any(_as_array(exponent) < 0):  # NumPy would raise
             raise RuntimeError(
                 "Integers to negative integer powers are not allowed: the integer exponent "
                 "tensor has negative entries; convert the base with .float() first")
@@ -1333,7 +1329,7 @@ def _power(base, exponent):
     if not isinstance(base, Tensor):
         raise TypeError(f"unsupported base type for **: {type(base).__name__}")
     (base,) = _prepare((base, exponent), "**")[:1]
-    if base.dtype.kind == 1 and isinstance(exponent, (int, np.integer)) and exponent < 0:
+    if base.dtype.category == _dt.INTEGER and isinstance(exponent, (int, np.integer)) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return ops.Pow.apply(base, exponent=exponent)
 
@@ -1394,7 +1390,7 @@ def where(condition, a, b):
     broadcast_shapes("where", *shapes)
     if not isinstance(a, Tensor):
         a = Tensor._wrap(a)
-    return more_ops.Where.apply(a, b, condition=cond)
+    return more_ops.Where.apply(cond, a, b)
 
 
 def _reshape_target(size, shape):

@@ -186,10 +186,16 @@ def linear(input, weight, bias=None):
     One primitive op (ops.Linear, like PyTorch's addmm): ∂L/∂X = G W, ∂L/∂W = Gᵀ X,
     ∂L/∂b = Gᵀ 𝟏 (the column sums of G) — the rules of matmul, permute and add composed.
     """
-    input = _tensor_arg(input, "input", "linear")
-    weight = _tensor_arg(weight, "weight", "linear")
-    bias = None if bias is None else _tensor_arg(bias, "bias", "linear")
-    _check_linear(input, weight, bias, "linear")
+    return _linear(input, weight, bias, "linear")
+
+
+def _linear(input, weight, bias, who):
+    """linear() for F.linear and nn.Linear; `who` names the caller in an error (a layer's
+    repr, formatted only then)."""
+    input = _tensor_arg(input, "input", who)
+    weight = _tensor_arg(weight, "weight", who)
+    bias = None if bias is None else _tensor_arg(bias, "bias", who)
+    _check_linear(input, weight, bias, who)
     return ops.Linear.apply(input, weight, bias)
 
 

@@ -11,7 +11,6 @@ import operator
 import numpy as np
 
 from .. import dtypes as _dt
-from .. import ops
 from ..tensor import Tensor
 from ..tensor import device as _device
 from . import functional as F
@@ -67,10 +66,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        input = _input_tensor(input, "Linear")
-        weight, bias = self.weight, self.bias
-        F._check_linear(input, weight, bias, self)  # an error names the layer: its repr
-        return ops.Linear.apply(input, weight, bias)
+        return F._linear(_input_tensor(input, "Linear"), self.weight, self.bias, self)
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
