@@ -14,8 +14,8 @@ Two faces of one mechanism:
   adapter that wraps and unwraps around the same Node record and the same backward pass.
 
 The Tensor class lives in tensor.py, which imports this module.  The one tie back, so the
-backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays, is
-``_bind_tensor_class`` below, called once by tensor.py.
+backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays, is the global
+``Tensor`` below, which tensor.py sets once.
 """
 
 import itertools
@@ -34,12 +34,7 @@ __all__ = [
     "is_anomaly_enabled",
 ]
 
-Tensor = None  # the Tensor class, bound by tensor.py through _bind_tensor_class
-
-
-def _bind_tensor_class(cls):
-    global Tensor
-    Tensor = cls
+Tensor = None  # the Tensor class, bound by tensor.py (which imports this module)
 
 
 # --------------------------------------------------------------------------------------------

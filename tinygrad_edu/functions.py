@@ -11,9 +11,10 @@ import numpy as np
 from . import dtypes as _dt
 from . import more_ops
 from .random import rng
-from .tensor import (Tensor, _as_operand, _normalize_dim, _shape_arg,
-                     array_from_data, broadcast_shapes, check_device, matmul, maximum, minimum,
-                     where)
+from .arguments import (_as_operand, _normalize_dim, _shape_arg, array_from_data,
+                        broadcast_shapes, matmul, maximum, minimum, where)
+from .tensor import Tensor
+from .tensor_methods import check_device
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "FloatTensor", "DoubleTensor", "LongTensor",

@@ -33,7 +33,8 @@ import zlib
 import numpy as np
 
 from . import dtypes as _dt
-from .tensor import Tensor, check_device
+from .tensor import Tensor
+from .tensor_methods import check_device
 
 __all__ = ["save", "load"]
 

@@ -27,7 +27,8 @@ import numpy as np
 from .. import dtypes as _dt
 from .. import ops
 from ..autograd import Function
-from ..tensor import Tensor, _prepare, broadcast_shapes, where
+from ..arguments import _prepare, broadcast_shapes, where
+from ..tensor import Tensor
 from ..user_warnings import warn
 
 __all__ = [

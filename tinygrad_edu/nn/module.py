@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..autograd import no_grad
-from ..tensor import Tensor, parse_to_arguments
+from ..tensor import Tensor
+from ..tensor_methods import parse_to_arguments
 
 __all__ = ["Module", "Parameter"]
 

@@ -1,0 +1,321 @@
+"""What a learner passes, turned into what an op takes: beside the reading path.
+
+Data into arrays (``array_from_data``), operands into one dtype by PyTorch's promotion rules
+(``apply_binary``, ``matmul``, ``where``; the rules themselves are in dtypes.py), dims and shapes
+into tuples of non-negative ints.  Each refusal is an error that names the op and the shapes.
+The common case of an operator, two float tensors of one dtype or a float tensor and a Python
+number, is tried first with nothing to convert or check: NumPy itself refuses bad shapes, and
+only then are they explained.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import dtypes as _dt
+from . import more_ops, ops
+from .speedups import number_beside
+
+Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it)
+
+
+def _is_scalar(x):
+    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, (complex,
+                                                                                  np.complexfloating))
+
+
+def array_from_data(data, dtype=None, copy=True, what="tensor()"):
+    """An ndarray of a supported dtype from a Tensor, ndarray, scalar or nested sequence.
+
+    Python floats become float32 (the default dtype), ints int64, bools bool; an ndarray keeps
+    its dtype.  `dtype`, when given, wins.
+    """
+    target = _dt.to_dtype(dtype) if dtype is not None else None
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+        if target is None:
+            _dt.from_numpy_dtype(arr.dtype, f"array given to {what}")
+    elif _is_scalar(data) or isinstance(data, (list, tuple)):
+        try:
+            arr = np.array(data)
+        except ValueError as e:
+            raise ValueError(
+                f"{what}: expected a number or a rectangular nested list of numbers; "
+                f"the nested lists have unequal lengths ({e})") from None
+        if arr.dtype.kind == "f" and target is None:
+            arr = arr.astype(_dt.DEFAULT_FLOAT.np_dtype)
+        elif arr.dtype.kind in "iu" and target is None:
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in "fiub":
+            raise TypeError(
+                f"{what}: could not turn {type(data).__name__} data into numbers "
+                f"(got NumPy dtype {arr.dtype})")
+    else:
+        raise TypeError(
+            f"{what}: expected a Tensor, NumPy array, number or (nested) list of numbers, "
+            f"got {type(data).__name__}")
+    if target is not None and arr.dtype != target.np_dtype:
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e300 → inf quietly, as PyTorch
+            return arr.astype(target.np_dtype)
+    return arr.copy() if copy else arr
+
+
+def _normalize_dim(dim, ndim, opname):
+    """A dim index in [-ndim, ndim) turned non-negative (0-d tensors accept 0 and -1)."""
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{opname}: dim must be an int, got {type(dim).__name__}")
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(
+            f"{opname}: dimension out of range (expected to be in range of "
+            f"[{-size}, {size - 1}], but got {dim})")
+    return int(dim) % size
+
+
+def _normalize_dims(dim, ndim, opname):
+    """None (all dims) or a tuple of non-negative dims, from an int or a sequence of ints."""
+    if dim is None:
+        return None
+    dims = (dim,) if not isinstance(dim, (tuple, list)) else tuple(dim)
+    if not dims:
+        return None
+    out = tuple(_normalize_dim(d, ndim, opname) for d in dims)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"{opname}: dim {dim} names the same dimension twice")
+    if ndim == 0:
+        return None
+    return out
+
+
+def _shape_arg(args, opname):
+    """Accept f(2, 3), f((2, 3)), f([2, 3]) or f(Size) as a shape."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    shape = []
+    for s in args:
+        if isinstance(s, Tensor) and s.numel() == 1 and not s.dtype.is_floating_point:
+            s = s.item()
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{opname}: sizes must be ints, got {s!r} in {tuple(args)}")
+        shape.append(int(s))
+    return tuple(shape)
+
+
+def _reshape_target(size, shape):
+    """Resolve one -1 in shape, or explain why the sizes do not match."""
+    if shape.count(-1) > 1:
+        raise ValueError("only one dimension can be inferred (-1)")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise ValueError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError(f"shape {list(shape)} is invalid for input of size {size}")
+        return tuple(size // known if s == -1 else s for s in shape)
+    if known != size:
+        raise ValueError(f"shape {list(shape)} is invalid for input of size {size}")
+    return shape
+
+
+def _as_operand(x, opname):
+    """A Tensor or a Python/NumPy scalar; an ndarray becomes a Tensor (keeping its dtype)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(array_from_data(x, copy=False, what=f"the {opname} operand"))
+    if _is_scalar(x):
+        return x
+    raise TypeError(
+        f"unsupported operand type for {opname}: {type(x).__name__} (expected a Tensor, a "
+        f"NumPy array or a number)")
+
+
+def _as_array(x):
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _result_dtype(operands):
+    dims, zero_dims, scalars = [], [], []
+    for x in operands:
+        if isinstance(x, Tensor):
+            (dims if x._data.ndim else zero_dims).append(x.dtype)
+        else:
+            scalars.append(x)
+    return _dt.result_type(dims, zero_dims, scalars)
+
+
+def broadcast_shapes(opname, *shapes):
+    """The broadcast shape, or an error naming the op and every shape."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        shown = " and ".join(str(tuple(s)) for s in shapes)
+        raise RuntimeError(
+            f"{opname}: the shapes {shown} cannot be broadcast together (each dimension, "
+            f"aligned from the right, must match or be 1)") from None
+
+
+def _check_broadcast_to(src_shape, dst_shape, opname):
+    try:
+        np.broadcast_to(np.empty(src_shape, dtype=np.bool_), dst_shape)
+    except ValueError:
+        raise RuntimeError(
+            f"{opname}: a value of shape {tuple(src_shape)} cannot be broadcast to the target "
+            f"shape {tuple(dst_shape)}") from None
+
+
+def _prepare(operands, opname, float_result=False):
+    """Operands → Tensors and constant arrays, all of the promoted dtype; shapes checked."""
+    operands = [_as_operand(x, opname) for x in operands]
+    dtype = _result_dtype(operands)
+    if float_result and not dtype.is_floating_point:
+        dtype = _dt.DEFAULT_FLOAT
+    shapes = [x.shape for x in operands if isinstance(x, Tensor)]
+    if len(shapes) > 1 and any(s != shapes[0] for s in shapes[1:]):
+        broadcast_shapes(opname, *shapes)
+    prepared = []
+    for x in operands:
+        if isinstance(x, Tensor):
+            prepared.append(x._cast(dtype))
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):  # float32 + 1e300 is inf quietly
+                prepared.append(np.asarray(x, dtype=dtype.np_dtype))
+    return prepared
+
+
+def apply_binary(op, a, b, opname, float_result=False):
+    """a (op) b for +, −, ·, /: the operands brought to one dtype by PyTorch's rules (a clear
+    error where they do not broadcast), then the op applied."""
+    # The common cases first, with nothing to convert or check: two float tensors of one dtype
+    # and shape, or a float tensor and a Python number (NumPy keeps the tensor's dtype then).
+    if isinstance(a, Tensor) and a._data.dtype.kind == "f":
+        if isinstance(b, Tensor):
+            if b._data.dtype is a._data.dtype or b._data.dtype == a._data.dtype:
+                try:
+                    return op.apply(a, b)
+                except ValueError:  # NumPy could not broadcast: say so with both shapes
+                    broadcast_shapes(opname, a._data.shape, b._data.shape)
+                    raise
+        elif type(b) is float or type(b) is int:
+            return op.apply(a, number_beside(b, a._data.dtype))
+    elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) \
+            and b._data.dtype.kind == "f":
+        return op.apply(number_beside(a, b._data.dtype), b)
+    if op is ops.Sub and (_is_bool_operand(a) or _is_bool_operand(b)):  # as PyTorch
+        raise RuntimeError("subtraction, the `-` operator, with a bool tensor or bool is not "
+                           "supported; use the `^` operator or logical_xor() for masks, or "
+                           "convert with .float() / .long() first")
+    a, b = _prepare((a, b), opname, float_result)
+    return op.apply(a, b)
+
+
+def _is_bool_operand(x):
+    if isinstance(x, Tensor):
+        x = x._data
+    if isinstance(x, np.ndarray):
+        return x.dtype == np.bool_
+    return isinstance(x, (bool, np.bool_))
+
+
+def _compare(fn, a, b, opname):
+    try:
+        a, b = _prepare((a, b), opname)
+    except TypeError:
+        if opname in ("==", "!="):
+            return NotImplemented
+        raise
+    x = a._data if isinstance(a, Tensor) else a
+    y = b._data if isinstance(b, Tensor) else b
+    return Tensor._wrap(np.asarray(fn(x, y)))
+
+
+def _logical(fn, a, b, opname):
+    a, b = _prepare((a, b), opname)
+    for x in (a, b):
+        if isinstance(x, Tensor) and x.dtype.is_floating_point:
+            raise TypeError(f"{opname} needs bool or integer tensors, got {x.dtype.name}")
+    return Tensor._wrap(np.asarray(fn(_as_array(a), _as_array(b))))
+
+
+def _power(base, exponent):
+    if isinstance(exponent, (Tensor, np.ndarray)):
+        base, exponent = _prepare((base, exponent), "**")
+        if not isinstance(base, Tensor):
+            base = Tensor._wrap(base)
+        if base.dtype.category == _dt.INTEGER and np.any(_as_array(exponent) < 0):  # NumPy would raise
+            raise RuntimeError(
+                "Integers to negative integer powers are not allowed: the integer exponent "
+                "tensor has negative entries; convert the base with .float() first")
+        return more_ops.PowTensor.apply(base, exponent)
+    if not _is_scalar(exponent):
+        raise TypeError(f"unsupported exponent type for **: {type(exponent).__name__}")
+    if not isinstance(base, Tensor):
+        raise TypeError(f"unsupported base type for **: {type(base).__name__}")
+    (base,) = _prepare((base, exponent), "**")[:1]
+    if base.dtype.category == _dt.INTEGER and isinstance(exponent, (int, np.integer)) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return ops.Pow.apply(base, exponent=exponent)
+
+
+def matmul(a, b, opname="matmul"):
+    """a @ b as torch.matmul, with errors that name both shapes and the inner dimensions."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype:
+        try:
+            return ops.MatMul.apply(a, b)
+        except ValueError:  # NumPy refused the shapes: the checks below say why, naming them
+            pass
+    a = _as_operand(a, opname)
+    b = _as_operand(b, opname)
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"{opname}: both operands must be tensors (or arrays), not scalars; "
+                        f"use * to scale")
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"{opname}: both arguments need at least 1 dimension, got shapes "
+            f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(
+            f"{opname}: expected both operands to have the same dtype, but got {a.dtype.name} "
+            f"for the left ({tuple(a.shape)}) and {b.dtype.name} for the right "
+            f"({tuple(b.shape)}); convert one with .float() or .double()")
+    k_a = a.shape[-1]
+    k_b = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+    if k_a != k_b:
+        raise RuntimeError(
+            f"{opname}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied: "
+            f"the inner dimensions differ ({k_a} columns on the left vs {k_b} rows on the "
+            f"right)")
+    if a.ndim > 2 or b.ndim > 2:
+        broadcast_shapes(f"{opname} (batch dimensions)", a.shape[:-2],
+                         b.shape[:-2] if b.ndim >= 2 else ())
+    return ops.MatMul.apply(a, b)
+
+
+def maximum(a, b):
+    """Elementwise max(a, b); at ties the gradient is split evenly, as PyTorch."""
+    a, b = _prepare((a, b), "maximum")
+    return more_ops.Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    a, b = _prepare((a, b), "minimum")
+    return more_ops.Minimum.apply(a, b)
+
+
+def where(condition, a, b):
+    """Entries of a where condition holds, else of b (broadcast together)."""
+    cond = _as_operand(condition, "where")
+    cond = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+    a, b = _prepare((a, b), "where")
+    shapes = [np.shape(cond)] + [np.shape(_as_array(x)) for x in (a, b)]
+    broadcast_shapes("where", *shapes)
+    if not isinstance(a, Tensor):
+        a = Tensor._wrap(a)
+    return more_ops.Where.apply(cond, a, b)

@@ -1,0 +1,555 @@
+"""The rest of PyTorch's Tensor methods: beside the reading path.
+
+The reading path's Tensor (tensor.py) has what the seed's network uses; this adds what a
+PyTorch program also calls: sizes and dtype conversions, shape helpers (flatten, squeeze,
+expand, …), reductions beyond sum and mean (max, argmax, var, std, norm), more elementwise
+math (sqrt, abs, clamp, …), comparisons, and Python's protocols (len, bool, float, format).
+Each is sugar over the primitives in ops.py and more_ops.py.
+"""
+
+import weakref
+
+import numpy as np
+
+from . import dtypes as _dt
+from . import more_ops, ops
+from .arguments import (_as_array, _as_operand, _compare, _is_scalar, _logical, _normalize_dim,
+                        _normalize_dims, _shape_arg, matmul, maximum, minimum, where)
+from .modes import is_grad_enabled
+
+Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it)
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple printed ``tinygrad_edu.Size([2, 3])``; equal to (2, 3)."""
+
+    def __repr__(self):
+        return f"tinygrad_edu.Size({list(self)})"
+
+    def __getitem__(self, key):
+        out = tuple.__getitem__(self, key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class device:
+    """Where a tensor lives.  Only the CPU exists here: ``device('cpu')``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name = str(type)
+        if name not in ("cpu", "cpu:0"):
+            raise RuntimeError(
+                f"device {name!r} is not available: tinygrad_edu runs on NumPy and supports "
+                f"only device='cpu'")
+        self.type = "cpu"
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            return other in ("cpu", "cpu:0")
+        return isinstance(other, device) and other.type == self.type
+
+    def __hash__(self):
+        return hash(self.type)
+
+    def __str__(self):
+        return self.type
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+
+CPU = device("cpu")
+
+
+def check_device(value):
+    """Accept None, 'cpu' or device('cpu'); anything else is a clear error."""
+    if value is not None:
+        device(value)
+
+
+def parse_to_arguments(args, kwargs, who):
+    """The (dtype or None, copy) asked for by to(dtype), to('cpu'), to(tensor), to('cpu', dtype)
+    or their keywords; any device but the CPU is a clear error."""
+    kwargs = dict(kwargs)
+    target = kwargs.pop("dtype", None)
+    check_device(kwargs.pop("device", None))
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"{who} got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            target = a.dtype
+        elif isinstance(a, (str, device)):
+            check_device(a)
+        elif a is not None:
+            target = a
+    return (None if target is None else _dt.to_dtype(target, who)), copy
+
+
+class TensorMethods:
+    """Tensor's methods beyond the reading path."""
+
+    __slots__ = ()  # the fields are Tensor's own (tensor.py)
+
+    @property
+    def device(self):
+        return CPU
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def requires_grad_(self, requires_grad=True):
+        """Set requires_grad on a leaf in place; returns self."""
+        requires_grad = bool(requires_grad)
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables; use "
+                    "tensor.detach() to get a tensor outside the graph")
+            return self
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients; this tensor is "
+                f"{self.dtype}: make it with dtype=tinygrad_edu.float32 (or call .float())")
+        self._requires_grad = requires_grad
+        return self
+
+    @property
+    def mT(self):
+        """The last two axes swapped (a batch of matrices transposed)."""
+        return self.transpose(-2, -1)
+
+    def detach_(self):
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf after backward (leaves keep theirs anyway)."""
+        if self.grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        self._retains_grad = True
+        self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self._data
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __float__(self):
+        return float(self._scalar_for("float"))
+
+    def __int__(self):
+        return int(self._scalar_for("int"))
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._data.reshape(()))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous (shape "
+                f"{tuple(self.shape)}); use .any() or .all()")
+        return bool(self._data.reshape(()))
+
+    def _scalar_for(self, what):
+        if self._data.size != 1:
+            raise ValueError(  # ValueError, as PyTorch 2.13
+                f"only one element tensors can be converted to Python scalars ({what}() of a "
+                f"tensor of shape {tuple(self.shape)})")
+        return self._data.item()
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string passed to Tensor.__format__: {spec!r} works on "
+                f"one value; use tensor.item() (this tensor has shape {tuple(self.shape)})")
+        return str(self)
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    __hash__ = object.__hash__  # hashing by identity, although == compares values
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data, self._requires_grad))
+
+    def size(self, dim=None):
+        if dim is None:
+            return self.shape
+        if self.ndim == 0:  # as PyTorch: a 0-d tensor has no dimension to ask about
+            raise IndexError(f"size: dimension specified as {dim} but the tensor is 0-d "
+                             f"(it has no dimensions)")
+        return self._data.shape[_normalize_dim(dim, self.ndim, "size")]
+
+    def dim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self):
+        return True
+
+    def contiguous(self):
+        return self
+
+    def to(self, *args, **kwargs):
+        """to(dtype), to('cpu'), to(other), to('cpu', dtype); copy=False by default."""
+        target, copy = parse_to_arguments(args, kwargs, "to()")
+        if target is None or target == self.dtype:
+            return self.clone() if copy else self
+        return self._cast(target)
+
+    def _cast(self, dtype):
+        if self._data.dtype == dtype.np_dtype:
+            return self
+        if self._requires_grad and is_grad_enabled() and dtype.is_floating_point:
+            return more_ops.Cast.apply(self, dtype=dtype.np_dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow → inf quietly, as PyTorch
+            return Tensor._wrap(self._data.astype(dtype.np_dtype))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                     "bool": "Bool"}
+            return f"tinygrad_edu.{names[self.dtype.name]}Tensor"
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(_dt.float32)
+
+    def double(self):
+        return self.to(_dt.float64)
+
+    def long(self):
+        return self.to(_dt.int64)
+
+    def int(self):
+        return self.to(_dt.int32)
+
+    def bool(self):
+        return self.to(_dt.bool_)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise RuntimeError("CUDA is not available: tinygrad_edu runs on the CPU only")
+
+    def clone(self):
+        return more_ops.Clone.apply(self)
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s = _normalize_dim(start_dim, self.ndim, "flatten")
+        e = _normalize_dim(end_dim, self.ndim, "flatten")
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shape = self.shape
+        middle = 1
+        for n in shape[s:e + 1]:
+            middle *= n
+        return self.reshape(tuple(shape[:s]) + (middle,) + tuple(shape[e + 1:]))
+
+    def squeeze(self, dim=None):
+        shape = self.shape
+        if dim is None:
+            new = tuple(n for n in shape if n != 1)
+        else:
+            dims = _normalize_dims(dim, self.ndim, "squeeze") or ()
+            new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+        return self.reshape(new)
+
+    def unsqueeze(self, dim):
+        d = _normalize_dim(dim, self.ndim + 1, "unsqueeze")
+        shape = list(self.shape)
+        shape.insert(d, 1)
+        return self.reshape(tuple(shape))
+
+    def expand(self, *sizes):
+        sizes = _shape_arg(sizes, "expand")
+        shape = self.shape
+        if len(sizes) < len(shape):
+            raise RuntimeError(
+                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal "
+                f"to the number of dimensions in the tensor ({len(shape)})")
+        lead = len(sizes) - len(shape)
+        target = []
+        for i, s in enumerate(sizes):
+            old = shape[i - lead] if i >= lead else None
+            if s == -1:
+                if old is None:
+                    raise RuntimeError("expand: -1 is not allowed for a new leading dimension")
+                s = old
+            if old is not None and old != 1 and old != s:
+                raise RuntimeError(
+                    f"expand: the expanded size of the tensor ({s}) must match the existing "
+                    f"size ({old}) at non-singleton dimension {i}. Target sizes: {list(sizes)}."
+                    f"  Tensor sizes: {list(shape)}")
+            target.append(s)
+        return self._view_op(more_ops.Expand, shape=tuple(target))
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def _max_min(self, op, name, dim, keepdim):
+        if isinstance(dim, Tensor):  # max(other): the elementwise maximum
+            return (maximum if name == "max" else minimum)(self, dim)
+        if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError(
+                    f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    f"Specify the reduction dim with the 'dim' argument.")
+            return op.apply(self)
+        d = _normalize_dim(dim, self.ndim, name)
+        if self.ndim == 0:
+            return _MaxMin(self.clone(), Tensor._wrap(np.array(0)), name)
+        if self._data.shape[d] == 0:
+            raise IndexError(
+                f"{name}(): Expected reduction dim {d} to have non-zero size; the tensor has "
+                f"shape {tuple(self.shape)}")
+        values = op.apply(self, dim=d, keepdim=keepdim)
+        arg = np.argmax if name == "max" else np.argmin
+        indices = arg(self._data, axis=d)
+        if keepdim:
+            indices = np.expand_dims(indices, d)
+        return _MaxMin(values, Tensor._wrap(np.asarray(indices, dtype=np.int64)), name)
+
+    def max(self, dim=None, keepdim=False):
+        """max() over all entries, or (values, indices) along dim, or max(other) elementwise."""
+        return self._max_min(more_ops.Max, "max", dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return self._max_min(more_ops.Min, "min", dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return self.max() if dim is None else self.max(dim, keepdim)[0]
+
+    def argmax(self, dim=None, keepdim=False):
+        return self._arg(np.argmax, "argmax", dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg(np.argmin, "argmin", dim, keepdim)
+
+    def _arg(self, fn, name, dim, keepdim):
+        if dim is None:
+            if self._data.size == 0:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for an "
+                                   f"empty tensor of shape {tuple(self.shape)}")
+            return Tensor._wrap(np.asarray(fn(self._data), dtype=np.int64))
+        d = _normalize_dim(dim, self.ndim, name)
+        if self.ndim == 0:
+            return Tensor._wrap(np.array(0))
+        if self._data.shape[d] == 0:  # over another dim an empty tensor is fine (as PyTorch)
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size; the "
+                             f"tensor has shape {tuple(self.shape)}")
+        out = fn(self._data, axis=d)
+        if keepdim:
+            out = np.expand_dims(out, d)
+        return Tensor._wrap(np.asarray(out, dtype=np.int64))
+
+    def all(self):
+        return Tensor._wrap(np.asarray(np.all(self._data)))
+
+    def any(self):
+        return Tensor._wrap(np.asarray(np.any(self._data)))
+
+    def sqrt(self):
+        return self._float_unary(more_ops.Sqrt)
+
+    def sin(self):
+        return self._float_unary(more_ops.Sin)
+
+    def cos(self):
+        return self._float_unary(more_ops.Cos)
+
+    def abs(self):
+        return more_ops.Abs.apply(self)
+
+    def var(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
+        """Σ (x − mean)² / (N − correction) over `dim` (all entries when None); correction=1
+        (unbiased) by default, as PyTorch."""
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        dims = _normalize_dims(dim, self.ndim, "var")
+        count = self._data.size if dims is None else int(np.prod([self.shape[d] for d in dims]))
+        centered = self - self.mean(dim, keepdim=True)
+        return (centered * centered).sum(dim, keepdim) / max(0, count - correction)
+
+    def std(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
+        """√var: the standard deviation over `dim`, unbiased by default, as PyTorch.
+
+        Where var = 0 (constant entries) the gradient is 0, as PyTorch, not 0 · ∞ = NaN: the
+        square root is taken of var only where var > 0.
+        """
+        v = self.var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+        positive = v > 0
+        return where(positive, where(positive, v, 1.0).sqrt(), v * 0)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm (Σ |x|ᵖ)^(1/p) over `dim` (all entries when None); p = 2 by default."""
+        if p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if not isinstance(p, (int, float)) or p <= 0:
+            raise ValueError(f"norm: p must be a positive number, got {p!r}")
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def neg(self):
+        return ops.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    def __invert__(self):
+        if self.dtype != _dt.bool_:
+            raise TypeError("~ is supported on bool tensors only here")
+        return Tensor._wrap(~self._data)
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        for bound in (min, max):
+            if bound is not None and not _is_scalar(bound):
+                raise TypeError(f"clamp: min and max must be numbers here, got "
+                                f"{type(bound).__name__}")
+        t = self
+        if not self.dtype.is_floating_point and any(
+                isinstance(b, float) for b in (min, max)):
+            t = self._cast(_dt.DEFAULT_FLOAT)
+        return more_ops.Clamp.apply(t, min=min, max=max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return maximum(self, other)
+
+    def minimum(self, other):
+        return minimum(self, other)
+
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def mm(self, other):
+        other = _as_operand(other, "mm")
+        if self.ndim != 2 or not isinstance(other, Tensor) or other.ndim != 2:
+            raise RuntimeError(
+                f"mm: both operands must be 2-D matrices, got shapes {tuple(self.shape)} and "
+                f"{tuple(np.shape(other))}; use matmul (@) for vectors and batches")
+        return matmul(self, other, "mm")
+
+    def dot(self, other):
+        if self.ndim != 1 or not isinstance(other, Tensor) or other.ndim != 1:
+            raise RuntimeError("dot: 1D tensors expected, but got "
+                               f"{self.ndim}D and {np.ndim(other)}D tensors")
+        return matmul(self, other, "dot")
+
+    def __eq__(self, other):
+        return _compare(np.equal, self, other, "==")
+
+    def __ne__(self, other):
+        return _compare(np.not_equal, self, other, "!=")
+
+    def __lt__(self, other):
+        return _compare(np.less, self, other, "<")
+
+    def __le__(self, other):
+        return _compare(np.less_equal, self, other, "<=")
+
+    def __gt__(self, other):
+        return _compare(np.greater, self, other, ">")
+
+    def __ge__(self, other):
+        return _compare(np.greater_equal, self, other, ">=")
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __and__(self, other):
+        return _logical(np.logical_and, self, other, "&")
+
+    def __or__(self, other):
+        return _logical(np.logical_or, self, other, "|")
+
+    __rand__, __ror__ = __and__, __or__
+
+    def equal(self, other):
+        return isinstance(other, Tensor) and self.shape == other.shape and bool(
+            np.array_equal(self._data, other._data))
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+        return bool(np.allclose(self._data, _as_array(other), rtol, atol, equal_nan))
+
+
+class _MaxMin(tuple):
+    """(values, indices), as torch.return_types.max: unpacks, and has .values / .indices."""
+
+    def __new__(cls, values, indices, name):
+        self = tuple.__new__(cls, (values, indices))
+        self._name = name
+        return self
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return (f"tinygrad_edu.return_types.{self._name}(\nvalues={self[0]!r},\n"
+                f"indices={self[1]!r})")
+
+
+def _rebuild(arr, requires_grad):
+    return Tensor._wrap(arr, requires_grad)
