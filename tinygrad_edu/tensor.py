@@ -36,6 +36,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
     __array_ufunc__ = None
     __array_priority__ = 1000
 
+    # ----- making one ----------------------------------------------------------------------
     def __init__(self, *args):
         if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
             if isinstance(args[0], Tensor):
@@ -67,6 +68,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
         t._version = self._version
         return t
 
+    # ----- what it holds ----------------------------------------------------------------------
     @property
     def shape(self):
         return Size(self._data.shape)
@@ -134,6 +136,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
             return self
         return self.permute(*reversed(range(self.ndim)))
 
+    # ----- the graph: backward fills .grad of every leaf (autograd.py) -------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate ∂self/∂leaf into ``leaf.grad`` for every leaf that requires grad."""
         if inputs is not None:
@@ -166,6 +169,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
 
     __str__ = __repr__
 
+    # ----- operators: each one op of ops.py, the operands made one dtype first (arguments.py) -
     def __add__(self, other):
         return apply_binary(ops.Add, self, other, "+")
 
@@ -193,7 +197,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
     def __neg__(self):
         if self.dtype == _dt.bool_:
             raise RuntimeError("negation, the `-` operator, on a bool tensor is not supported; "
-                            "use the `~` operator or logical_not()")
+                               "use the `~` operator or logical_not()")
         return ops.Neg.apply(self)
 
     def pow(self, exponent):
@@ -214,6 +218,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
     def matmul(self, other):
         return matmul(self, other, "matmul")
 
+    # ----- the methods the seed's network calls ------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
         if t.dtype.category < _dt.FLOATING and dtype is None:
@@ -264,6 +269,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
             return op.apply(self.reshape(1), dim=0).reshape(())
         return op.apply(self, dim=d)
 
+    # ----- shape: results share storage with self, so views.py marks them as views ------------
     def reshape(self, *shape):
         shape = _shape_arg(shape, "reshape")
         if shape == self._data.shape:
