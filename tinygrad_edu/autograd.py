@@ -19,7 +19,6 @@ backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays,
 """
 
 import itertools
-import operator
 
 import numpy as np
 
@@ -92,11 +91,7 @@ class Node:
     @property
     def saved_arrays(self):
         """The arrays an Op saved, checked against freeing and in-place changes."""
-        for box, version in self._saved_versions:  # (inline: this runs for every node)
-            if box[0] != version:
-                self._check_saved()  # raises, naming the change
-        if self._saved is _FREED:
-            self._check_saved()
+        self._check_saved()
         return self._saved
 
     @property
@@ -261,18 +256,15 @@ def _topological_order(*roots):
     the reverse of creation order puts every node before all of its inputs: each node's
     gradient is complete when its turn comes.  One walk finds the nodes, one sort orders them.
     """
-    found = list(dict.fromkeys(roots)) if len(roots) > 1 else list(roots)
+    found = list(dict.fromkeys(roots))  # each root once
     seen = set(found)
     for node in found:  # the list grows while it is walked: every reachable node is visited
         for target in node.grad_targets:
             if isinstance(target, Node) and target not in seen:
                 seen.add(target)
                 found.append(target)
-    found.sort(key=_creation_number, reverse=True)
+    found.sort(key=lambda node: node.sequence_nr, reverse=True)
     return found
-
-
-_creation_number = operator.attrgetter("sequence_nr")
 
 
 def _unbroadcast(grad, shape, node, index):
@@ -285,8 +277,6 @@ def _unbroadcast(grad, shape, node, index):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    if lead > 0 and grad.shape[lead:] == shape:  # only leading axes (a bias added to each row)
-        return np.add.reduce(grad, axis=tuple(range(lead)))  # grad.sum, without its wrapper
     ok = lead >= 0 and all(s == 1 or s == g for s, g in zip(shape, grad.shape[lead:]))
     if not ok:
         raise RuntimeError(
@@ -295,9 +285,7 @@ def _unbroadcast(grad, shape, node, index):
             f"shape the input broadcasts to)")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1)
-    if axes:
-        grad = np.add.reduce(grad, axis=axes)  # grad.sum without its Python-level wrapper
-    return grad.reshape(shape)
+    return grad.sum(axis=axes).reshape(shape)
 
 
 def _accumulate_into_leaf(leaf, grad):
@@ -347,10 +335,7 @@ def _run_backward(roots, retain_graph, capture=None):
             if node._hooks:
                 for hook in node._hooks:
                     hook(input_grads, grad_out)
-            index = -1  # (a counter beats enumerate by 30 ns a node, and zip by 70)
-            for target in targets:
-                index += 1
-                g = input_grads[index]
+            for index, (target, g) in enumerate(zip(targets, input_grads)):
                 if target is None or g is None:
                     continue
                 if isinstance(target, Node):
@@ -359,7 +344,7 @@ def _run_backward(roots, retain_graph, capture=None):
                     shape, dtype = target._data.shape, target._data.dtype
                 if g.shape != shape:
                     g = _unbroadcast(g, shape, node, index)
-                if g.dtype is not dtype and g.dtype != dtype:  # `is` first: it is fast
+                if g.dtype != dtype:
                     g = g.astype(dtype)
                 if anomaly:
                     modes.check_gradient(node, index, g)
@@ -385,8 +370,7 @@ def _initial_gradient(tensor, gradient, what="backward"):
                 f"grad can be implicitly created only for scalar outputs: {what} was called on "
                 f"a tensor of shape {tuple(tensor.shape)}; pass gradient= of that shape "
                 f"(e.g. loss.sum().backward() or y.backward(torch.ones_like(y)))")
-        # 𝟏 of the output's shape (np.ones_like costs five times as much: a Python wrapper)
-        return np.array(1, dtype=tensor._data.dtype).reshape(tensor._data.shape)
+        return np.ones_like(tensor._data)  # ∂L/∂L = 1
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != tuple(tensor.shape):
         raise RuntimeError(

@@ -45,7 +45,9 @@ def expand_reduced(g, shape, dim, keepdim):
     """𝟏 ⊗ G: the axes a reduction removed put back (size 1), then G copied to `shape`."""
     if dim is not None and not keepdim:
         g = g.reshape([1 if axis in dim else size for axis, size in enumerate(shape)])
-    return np.broadcast_to(g, shape)
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 def zeros_like(x):
@@ -279,7 +281,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        return np.asarray(np.sum(a, axis=dim, keepdims=keepdim))
+        return np.asarray(np.add.reduce(a, axis=dim, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, g):
@@ -295,7 +297,7 @@ class Mean(Op):
     def forward(ctx, a, dim=None, keepdim=False):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx.count = a.size if dim is None else math.prod(a.shape[d] for d in dim)
-        out = np.sum(a, axis=dim, keepdims=keepdim) / ctx.count  # (np.mean warns at N = 0)
+        out = np.add.reduce(a, axis=dim, keepdims=keepdim) / ctx.count  # (np.mean warns at N = 0)
         return np.asarray(out, dtype=a.dtype)
 
     @staticmethod

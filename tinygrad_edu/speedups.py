@@ -27,22 +27,21 @@ try:  # NumPy 2 keeps its error state in a context variable: setting it costs ~0
     from numpy._core.umath import _make_extobj
 
     _IGNORE_ALL = _make_extobj(all="ignore")
+    _set_errors, _reset_errors = _extobj_contextvar.set, _extobj_contextvar.reset
 except (ImportError, AttributeError):  # NumPy 1.x: the public form
     quiet_numpy = plain_quiet_numpy
 else:
     class quiet_numpy:
-        """``with quiet_numpy(): …`` is np.errstate(all="ignore") at a third of its cost, set
+        """``with quiet_numpy(): …`` is np.errstate(all="ignore") at a fifth of its cost, set
         through NumPy's own context variable (per thread and per task, as np.errstate is)."""
 
         __slots__ = ("_token",)
 
         def __enter__(self):
-            self._token = _extobj_contextvar.set(_IGNORE_ALL)
-            return self
+            self._token = _set_errors(_IGNORE_ALL)
 
-        def __exit__(self, *exc):
-            _extobj_contextvar.reset(self._token)
-            return False
+        def __exit__(self, kind, error, traceback):
+            _reset_errors(self._token)
 
 
 # --------------------------------------------------------------------------------------------
@@ -77,11 +76,24 @@ def plain_zero_where(mask, g):
 _WHERE_LIMIT = 4096
 
 
+_ZEROS = {}  # dtype -> a read-only 0-d zero of it
+
+
+def _zero_of(dtype):
+    zero = _ZEROS.get(dtype)
+    if zero is None:
+        zero = _ZEROS[dtype] = np.zeros((), dtype)
+        zero.flags.writeable = False  # shared by every call: nothing may write into it
+    return zero
+
+
 def zero_where(mask, g):
     """plain_zero_where(mask, g), on large arrays as bit arithmetic: each entry's bits ANDed
     with all ones where it is kept and with all zeros (the bits of +0.0) where it is masked,
     so every kept entry is G's own, NaN included, and every masked one exactly +0.0."""
-    if g.size <= _WHERE_LIMIT or np.broadcast_shapes(np.shape(mask), g.shape) != g.shape:
+    if g.size <= _WHERE_LIMIT:
+        return np.where(mask, _zero_of(g.dtype), g)  # a made 0-d zero: no conversion per call
+    if np.broadcast_shapes(np.shape(mask), g.shape) != g.shape:
         return plain_zero_where(mask, g)
     bits = np.dtype(f"u{g.dtype.itemsize}")
     # masked: 1 − 1 = 0; kept: 0 − 1 = all ones.  One array of G's shape, then the result
