@@ -76,7 +76,7 @@ def markdown(document):
         "",
         *_load_warning(env),
         "Times are medians of interleaved repeats (engine, PyTorch, NumPy, engine, …) after one "
-        "warm-up run each; ratios are of medians; lower is better. Floors are issue 6's.",
+        "warm-up run each; ratios are of medians; lower is better. Floors are issue 6's, W4's as issue 14 set them.",
         "",
         "| workload | NumPy (by hand) | PyTorch | tinygrad_edu | engine / NumPy | floor | "
         "status | engine / PyTorch | PyTorch / NumPy |",

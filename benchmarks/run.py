@@ -37,14 +37,15 @@ GROUPS = ("imports", "W1", "W2", "W3", "W4")
 IMPORT_MODULES = {"engine": "tinygrad_edu", "torch": "torch", "numpy": "numpy"}
 IMPORT_TRIES = 3
 
-# issue 6 item 2: the floors, as (result entry, metric, bound, unit)
+# The floors, as (result entry, metric, bound, unit): issue 6's, with W4's two raised to 3.6× by
+# issue 14 (the reading path gave up the tricks that had bought them)
 FLOORS = [
     ("W1", "engine/numpy", 2.0, "×"),
     ("W2", "engine/numpy", 2.5, "×"),
     ("W3", "engine/numpy", 1.10, "×"),
     ("W3-memory", "engine/numpy", 1.3, "×"),
-    ("W4-matmul", "engine/numpy", 3.0, "×"),
-    ("W4-chain", "engine/numpy", 3.3, "×"),
+    ("W4-matmul", "engine/numpy", 3.6, "×"),
+    ("W4-chain", "engine/numpy", 3.6, "×"),
     ("imports", "engine_seconds", 0.15, "s"),
 ]
 IDLE_LOAD = 0.5  # 1-minute load average below which --wait-idle starts
