@@ -128,3 +128,10 @@ def test_quiet_numpy_in_one_thread_leaves_another_threads_errors_on():
     thread.join()
     assert states == {"quiet": "ignore", "other": np.geterr()["invalid"]}
     assert states["other"] != "ignore"
+
+
+def test_zero_is_a_read_only_zero_of_the_dtype_made_once():
+    for dtype in (np.float16, np.float32, np.float64, np.int64):
+        made = speedups.zero(np.dtype(dtype))
+        assert same_bits(made, speedups.plain_zero(np.dtype(dtype)))
+        assert made is speedups.zero(np.dtype(dtype)) and not made.flags.writeable

@@ -16,13 +16,14 @@ import math
 import numpy as np
 
 from .autograd import Op
-from .speedups import matmul, zero_where
+from .speedups import matmul, zero, zero_where
 
 # --------------------------------------------------------------------------------------------
 # The words of a backward rule: operators (+ − * / @, unary −, comparisons) and the functions
 # below.  A first-order backward pass runs them on NumPy arrays.  Gradients of gradients run
 # the same rule on Tensors (recorded), so a rule says exp(out), never np.exp(out): each rule is
-# written once.  matmul(A, B) is A @ B and zero_where(M, G) is where(M, 0, G) (speedups.py).
+# written once.  matmul(A, B) is A @ B, zero_where(M, G) is where(M, 0, G) and zero(dtype) is a
+# 0 of that dtype (speedups.py).
 # --------------------------------------------------------------------------------------------
 
 def exp(x):
@@ -215,14 +216,14 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        out = np.maximum(a, zero(a.dtype))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_arrays
-        return zero_where(out <= 0, g)
+        return zero_where(out <= zero(out.dtype), g)
 
 
 class Tanh(Op):
