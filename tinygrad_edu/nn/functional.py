@@ -127,22 +127,23 @@ def _implicit_softmax_dim(ndim, who):
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """softmax(z)ᵢ = e^(zᵢ) / Σⱼ e^(zⱼ) along dim (computed as e^(log_softmax), never
     overflowing)."""
-    input = _tensor_arg(input, "input", "softmax")
-    if dtype is not None:
-        input = input.to(dtype)
-    if dim is None:
-        dim = _implicit_softmax_dim(input.ndim, "softmax")
-    return input.softmax(dim)
+    return _normalize_along(input, dim, dtype, "softmax")
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log_softmax(z)ᵢ = zᵢ − log Σⱼ e^(zⱼ) along dim: a log-sum-exp, stable for any z."""
-    input = _tensor_arg(input, "input", "log_softmax")
+    return _normalize_along(input, dim, dtype, "log_softmax")
+
+
+def _normalize_along(input, dim, dtype, name):
+    """input.softmax(dim) or input.log_softmax(dim) (`name`), after PyTorch's dtype= and its
+    old rule for a missing dim."""
+    input = _tensor_arg(input, "input", name)
     if dtype is not None:
         input = input.to(dtype)
     if dim is None:
-        dim = _implicit_softmax_dim(input.ndim, "log_softmax")
-    return input.log_softmax(dim)
+        dim = _implicit_softmax_dim(input.ndim, name)
+    return getattr(input, name)(dim)
 
 
 def _check_linear(input, weight, bias, who):

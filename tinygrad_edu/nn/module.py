@@ -174,26 +174,24 @@ class Module:
 
     def register_parameter(self, name, param):
         """Add a Parameter (or None) under `name`; same as assigning it as an attribute."""
-        self._registry("parameters")
-        self._check_name(name, "parameter")
-        if hasattr(self, name) and name not in self._parameters:
-            raise KeyError(f"attribute '{name}' already exists")
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                f"(nn.Parameter or None required)")
+        self._check_registration(name, param, "parameter", Parameter, "nn.Parameter")
         self._parameters[name] = param
+
+    def _check_registration(self, name, value, kind, required, required_name):
+        """A new parameter or buffer: a valid name not taken by another attribute, and a value
+        of the `required` type or None."""
+        self._registry(kind + "s")
+        self._check_name(name, kind)
+        if hasattr(self, name) and name not in getattr(self, f"_{kind}s"):
+            raise KeyError(f"attribute '{name}' already exists")
+        if value is not None and not isinstance(value, required):
+            raise TypeError(
+                f"cannot assign '{type(value).__name__}' object to {kind} '{name}' "
+                f"({required_name} or None required)")
 
     def register_buffer(self, name, tensor, persistent=True):
         """Add a Tensor that is state but not learned (saved in state_dict when persistent)."""
-        self._registry("buffers")
-        self._check_name(name, "buffer")
-        if hasattr(self, name) and name not in self._buffers:
-            raise KeyError(f"attribute '{name}' already exists")
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                f"(Tensor or None required)")
+        self._check_registration(name, tensor, "buffer", Tensor, "Tensor")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
