@@ -277,6 +277,8 @@ def _unbroadcast(grad, shape, node, index):
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
+    if lead > 0 and grad.shape[lead:] == shape:  # only leading axes (a bias added to each row)
+        return np.add.reduce(grad, axis=tuple(range(lead)))
     ok = lead >= 0 and all(s == 1 or s == g for s, g in zip(shape, grad.shape[lead:]))
     if not ok:
         raise RuntimeError(
@@ -285,7 +287,7 @@ def _unbroadcast(grad, shape, node, index):
             f"shape the input broadcasts to)")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1)
-    return grad.sum(axis=axes).reshape(shape)
+    return np.add.reduce(grad, axis=axes).reshape(shape)
 
 
 def _accumulate_into_leaf(leaf, grad):

@@ -39,7 +39,7 @@ def power(a, p):
 
 def sum_along(x, dim):
     """Σ over `dim`, kept as an axis of size 1 so that it broadcasts back."""
-    return np.sum(x, axis=dim, keepdims=True)
+    return np.add.reduce(x, axis=dim, keepdims=True)
 
 
 def expand_reduced(g, shape, dim, keepdim):
@@ -419,8 +419,10 @@ class Linear(Op):
     def backward(ctx, g):
         x, w = ctx.saved_arrays
         need_x, need_w, need_b = ctx.needs_input_grad
-        rows = math.prod(x.shape[:-1])  # every row of every batch is one sample
-        g_rows, x_rows = g.reshape(rows, w.shape[0]), x.reshape(rows, x.shape[-1])
+        g_rows, x_rows = g, x
+        if x.ndim != 2:  # every row of every batch is one sample
+            rows = math.prod(x.shape[:-1])
+            g_rows, x_rows = g.reshape(rows, w.shape[0]), x.reshape(rows, x.shape[-1])
         return (matmul(g, w) if need_x else None), \
             (matmul(g_rows.T, x_rows) if need_w else None), (g if need_b else None)
 
@@ -443,9 +445,10 @@ class MseLoss(Op):
         squares = diff * diff
         if reduction == "none":
             return squares
+        total = np.add.reduce(squares, axis=None)
         if reduction == "sum":
-            return np.asarray(np.sum(squares))
-        return np.asarray(np.sum(squares) / squares.size if squares.size else np.nan, x.dtype)
+            return np.asarray(total)
+        return np.asarray(total / squares.size if squares.size else np.nan, x.dtype)
 
     @staticmethod
     def backward(ctx, g):
