@@ -16,6 +16,11 @@ from .printing import set_printoptions
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization import load, save
 from .tensor import Size, Tensor, device
+from .environment import (accelerator, cuda, get_default_dtype, inference_mode,
+                          is_inference_mode_enabled, set_default_device, set_default_dtype)
+from .sampling import bernoulli, multinomial, normal
+from . import backends
+from .scope import missing_attribute as _missing_attribute
 
 from . import nn  # noqa: E402  (after Tensor: layers and losses build on it)
 from . import optim, utils  # noqa: E402  (after Tensor: both build on it)
@@ -28,52 +33,17 @@ int = int32  # noqa: A001
 __version__ = "0.1.0"
 
 
-def get_default_dtype():
-    return dtypes.DEFAULT_FLOAT
-
-
-def set_default_dtype(d):
-    """The dtype Python floats become (float32 unless changed; float64 for gradcheck work)."""
-    d = dtypes.to_dtype(d)
-    if not d.is_floating_point:
-        raise TypeError(f"set_default_dtype: only floating-point types are supported, got {d}")
-    dtypes.DEFAULT_FLOAT = d
-
-
-def set_default_device(d):
-    """Only 'cpu' exists here; anything else is a clear error."""
-    device(d)
-
-
-class _NoAccelerator:
-    """`cuda` and `accelerator`: there is none here, so scripts take their CPU branch."""
-
-    def __init__(self, name):
-        self._name = name
-
-    def is_available(self):
-        return False
-
-    def device_count(self):
-        return 0
-
-    def manual_seed(self, seed):
-        pass
-
-    manual_seed_all = manual_seed
-
-    def __repr__(self):
-        return f"<tinygrad_edu.{self._name}: not available>"
-
-
-cuda = _NoAccelerator("cuda")
-accelerator = _NoAccelerator("accelerator")
-
 __all__ = list(_function_names) + [
     "Tensor", "Size", "device", "dtype", "float32", "float64", "int32", "int64", "bool",
     "float", "double", "long", "int", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "manual_seed", "seed", "initial_seed", "Generator", "default_generator",
     "get_default_dtype", "set_default_dtype", "set_default_device", "set_printoptions", "cuda",
     "accelerator", "autograd", "dtypes", "ops", "random",
-    "optim", "utils", "save", "load", "nn",
+    "optim", "utils", "save", "load", "nn", "inference_mode", "is_inference_mode_enabled",
+    "backends", "normal", "bernoulli", "multinomial",
 ]
+
+
+def __getattr__(name):
+    """A name PyTorch has and this engine lacks: NotInEngine (an AttributeError) saying so."""
+    raise _missing_attribute(__name__, name, globals())

@@ -11,13 +11,18 @@ import numpy as np
 from . import dtypes as _dt
 from . import more_ops
 from .random import rng
-from .arguments import (_as_operand, _normalize_dim, _shape_arg, array_from_data,
-                        broadcast_shapes, matmul, maximum, minimum, where)
+from .arguments import (_as_operand, _is_scalar, _normalize_dim, _prepare, _result_dtype,
+                        _shape_arg, array_from_data, broadcast_shapes, maximum, minimum, where)
+from .arguments import matmul as _matmul
+from .modes import is_grad_enabled
+from .user_warnings import warn
 from .tensor import Tensor
-from .tensor_methods import check_device
+from .tensor_methods import check_device, rounded_division, scaled, without_gradient
 
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "FloatTensor", "DoubleTensor", "LongTensor",
+    "add", "sub", "mul", "div", "randint_like", "isnan", "isinf", "isfinite", "logical_and",
+    "logical_or", "logical_not", "all", "any", "clone", "detach", "dot", "var", "std", "norm",
+    "amax", "tensor", "as_tensor", "from_numpy", "FloatTensor", "DoubleTensor", "LongTensor",
     "IntTensor", "BoolTensor", "zeros", "ones", "empty", "full", "eye", "arange", "linspace",
     "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "empty_like",
     "full_like", "rand_like", "randn_like", "matmul", "mm", "maximum", "minimum", "where",
@@ -89,161 +94,316 @@ IntTensor = _typed_tensor(_dt.int32, "IntTensor")
 BoolTensor = _typed_tensor(_dt.bool_, "BoolTensor")
 
 
+# ----- out= ------------------------------------------------------------------------------
+
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                "bool": "Bool"}
+
+
+def _into_out(result, out, name, same_dtype=False):
+    """PyTorch's ``out=``: the result written into `out`, which is returned.
+
+    The values are cast to out's dtype where PyTorch allows it (never a float into an integer
+    tensor, nor a number into bool; matmul wants the very dtype); an `out` of another shape is
+    resized, with PyTorch's warning unless it was empty.  Nothing that needs gradients may
+    take part, as in PyTorch.
+    """
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic "
+            f"differentiation, but one of the arguments requires grad.")
+    have, want = result.dtype, out.dtype
+    if same_dtype and have != want:
+        raise RuntimeError(f"{name}(): expected out tensor to have dtype {have.name}, but got "
+                           f"{want.name} instead")
+    if have.category > want.category:
+        raise RuntimeError(f"result type {_TORCH_NAMES[have.name]} can't be cast to the "
+                           f"desired output type {_TORCH_NAMES[want.name]}")
+    out._check_inplace_allowed(f"{name}(out=...)")
+    if out.shape != result.shape:
+        if out.numel():
+            warn(f"An output with one or more elements was resized since it had shape "
+                 f"{list(out.shape)}, which does not match the required output shape "
+                 f"{list(result.shape)}. This behavior is deprecated, and in a future PyTorch "
+                 f"release outputs will not be resized unless they have zero elements.")
+        out._data = result._data.astype(out._data.dtype)
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.copyto(out._data, result._data, casting="unsafe")
+    out._version[0] += 1
+    return out
+
+
+def _factory_dtype(dtype, out, default, name):
+    """A factory's dtype: dtype=, else out's, else the default (dtype= and out must agree)."""
+    if dtype is not None:
+        d = _dt.to_dtype(dtype)
+        if isinstance(out, Tensor) and out.dtype != d:
+            raise RuntimeError(f"{name}(): dtype {_TORCH_NAMES[d.name]} does not match dtype "
+                               f"of out parameter ({_TORCH_NAMES[out.dtype.name]})")
+        return d
+    return out.dtype if isinstance(out, Tensor) else default
+
+
 # ----- filled ----------------------------------------------------------------------------
 
-def _filled(size, value, dtype, device, requires_grad, name):
-    shape = _shape_arg(size, name)
-    if builtins.any(s < 0 for s in shape):
-        raise RuntimeError(f"{name}: negative dimension in size {list(shape)}")
-    d = _dt.to_dtype(dtype) if dtype is not None else _dt.DEFAULT_FLOAT
-    return _finish(np.full(shape, value, dtype=d.np_dtype), requires_grad, device)
+def _size(sizes, size, name):
+    """The shape of f(2, 3), f((2, 3)), f([2, 3]), f(Size) or f(size=(2, 3)), checked."""
+    if size is not None:
+        if sizes:
+            raise TypeError(f"{name}() got the sizes twice: as positional arguments "
+                            f"{sizes} and as size={size!r}; give one of them")
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"{name}(): argument 'size' must be tuple of ints, not "
+                            f"{type(size).__name__}")
+        sizes = (size,)
+    elif not sizes:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size" (e.g. '
+                        f'{name}(2, 3) or {name}(size=(2, 3)))')
+    shape = _shape_arg(sizes, name)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"{name}(): trying to create tensor with negative dimension "
+                               f"{s}: {list(shape)}")
+    return shape
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _filled(size, 0, dtype, device, requires_grad, "zeros")
+def _filled(shape, value, dtype, device, requires_grad, out, name):
+    with np.errstate(invalid="ignore", over="ignore"):
+        arr = np.full(shape, value, dtype=dtype.np_dtype)
+    return _into_out(_finish(arr, requires_grad, device), out, name)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _filled(size, 1, dtype, device, requires_grad, "ones")
+def zeros(*sizes, size=None, out=None, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros: zeros(2, 3), zeros((2, 3)) or zeros(size=(2, 3)); of the default
+    dtype (float32) unless dtype= (or out's dtype) says otherwise."""
+    d = _factory_dtype(dtype, out, _dt.DEFAULT_FLOAT, "zeros")
+    return _filled(_size(sizes, size, "zeros"), 0, d, device, requires_grad, out, "zeros")
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
-    """Zeros here (PyTorch leaves the memory uninitialised)."""
-    return _filled(size, 0, dtype, device, requires_grad, "empty")
+def ones(*sizes, size=None, out=None, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones, sized as zeros()."""
+    d = _factory_dtype(dtype, out, _dt.DEFAULT_FLOAT, "ones")
+    return _filled(_size(sizes, size, "ones"), 1, d, device, requires_grad, out, "ones")
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
-    if not isinstance(fill_value, (builtins.bool, builtins.int, builtins.float, np.generic,
-                                   Tensor)):
+def empty(*sizes, size=None, out=None, dtype=None, device=None, requires_grad=False,
+          pin_memory=False):
+    """Zeros here (PyTorch leaves the memory uninitialised), sized as zeros()."""
+    d = _factory_dtype(dtype, out, _dt.DEFAULT_FLOAT, "empty")
+    return _filled(_size(sizes, size, "empty"), 0, d, device, requires_grad, out, "empty")
+
+
+def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=False):
+    """A tensor of `size` (a tuple) filled with fill_value; the dtype follows the value
+    (bool, int64, or the default float dtype) unless dtype= says otherwise."""
+    if isinstance(fill_value, Tensor) and fill_value.numel() == 1:
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (builtins.bool, builtins.int, builtins.float, np.generic)):
         raise TypeError(f"full(): fill_value must be a number, got "
                         f"{type(fill_value).__name__} {fill_value!r}")
-    if dtype is None:
-        dtype = _dt.scalar_dtype(fill_value)
-    return _filled((size,) if isinstance(size, (int, np.integer)) else size, fill_value, dtype,
-                   device, requires_grad, "full")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    d = _factory_dtype(dtype, out, _dt.scalar_dtype(fill_value), "full")
+    return _filled(_size((), size, "full"), fill_value, d, device, requires_grad, out, "full")
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
-    rows, cols = _shape_arg((n, n if m is None else m), "eye")
-    if rows < 0 or cols < 0:
-        raise RuntimeError(f"eye: n and m must be greater or equal to 0, got n={n}, m={m}")
-    d = _dt.to_dtype(dtype) if dtype is not None else _dt.DEFAULT_FLOAT
-    return _finish(np.eye(n, n if m is None else m, dtype=d.np_dtype), requires_grad, device)
+def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
+    """The n × m identity matrix (n × n when m is None): ones on the diagonal."""
+    for role, v in (("n", n), ("m", m)):
+        if v is not None and (isinstance(v, builtins.bool) or
+                              not isinstance(v, (builtins.int, np.integer))):
+            raise TypeError(f"eye(): argument '{role}' must be int, not {type(v).__name__}")
+        if v is not None and v < 0:
+            raise RuntimeError(f"eye(): {role} must be greater or equal to 0, got {role}={v}")
+    d = _factory_dtype(dtype, out, _dt.DEFAULT_FLOAT, "eye")
+    arr = np.eye(n, n if m is None else m, dtype=d.np_dtype)
+    return _into_out(_finish(arr, requires_grad, device), out, "eye")
 
 
 def _like(t, name):
     if not isinstance(t, Tensor):
-        raise TypeError(f"{name}: expected a Tensor, got {type(t).__name__}")
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(t).__name__}")
     return t
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False):
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
+    """zeros(input.shape) of input's dtype (unless dtype= is given)."""
     t = _like(input, "zeros_like")
     return zeros(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False):
+def ones_like(input, *, dtype=None, device=None, requires_grad=False):
+    """ones(input.shape) of input's dtype (unless dtype= is given)."""
     t = _like(input, "ones_like")
     return ones(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def empty_like(input, dtype=None, device=None, requires_grad=False):
-    return zeros_like(input, dtype, device, requires_grad)
+def empty_like(input, *, dtype=None, device=None, requires_grad=False):
+    """empty(input.shape) of input's dtype: zeros here."""
+    t = _like(input, "empty_like")
+    return empty(t.shape, dtype=dtype or t.dtype, device=device, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """full(input.shape, fill_value) of input's dtype (2.7 into an int64 tensor gives 2)."""
     t = _like(input, "full_like")
-    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device,
+    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, device=device,
                 requires_grad=requires_grad)
 
 
 # ----- ranges ----------------------------------------------------------------------------
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
-    """Numbers from start (inclusive) to end (exclusive); int64 when all bounds are ints."""
+def _number(v, role, name):
+    """A Python number from an int/float or a one-element tensor (arange(torch.tensor(3)))."""
+    if isinstance(v, Tensor) and v.numel() == 1:
+        v = v.item()
+    if isinstance(v, builtins.bool) or not isinstance(v, (builtins.int, builtins.float,
+                                                          np.integer, np.floating)):
+        raise TypeError(f"{name}(): argument '{role}' must be a number, not "
+                        f"{type(v).__name__}")
+    return v
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
+           requires_grad=False):
+    """Numbers from start (inclusive) to end (exclusive) by step: arange(5), arange(1, 4),
+    arange(0, 1, 0.25); int64 when all of them are ints, else the default float dtype."""
     if end is None:
         start, end = 0, start
+    start, end, step = (_number(v, r, "arange") for v, r in
+                        ((start, "start"), (end, "end"), (step, "step")))
     if step == 0:
-        raise RuntimeError("arange: step must be nonzero")
+        raise RuntimeError("arange(): step must be nonzero")
     if (end - start) * step < 0:  # NumPy would quietly give an empty range
         raise RuntimeError(
-            f"arange: upper bound and lower bound inconsistent with step sign (start={start}, "
+            f"arange(): upper bound and lower bound inconsistent with step sign (start={start}, "
             f"end={end}, step={step})")
-    bounds = (start, end, step)
-    if dtype is None:
-        all_int = builtins.all(isinstance(v, (int, np.integer)) for v in bounds)
-        dtype = _dt.int64 if all_int else _dt.DEFAULT_FLOAT
-    d = _dt.to_dtype(dtype)
+    all_int = builtins.all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
+    d = _factory_dtype(dtype, out, _dt.int64 if all_int else _dt.DEFAULT_FLOAT, "arange")
+    if d == _dt.bool_:
+        raise NotImplementedError("arange(): not implemented for dtype bool (as in PyTorch)")
     arr = np.arange(start, end, step, dtype=np.float64 if d.is_floating_point else np.int64)
-    return _finish(arr.astype(d.np_dtype), requires_grad, device)
+    return _into_out(_finish(arr.astype(d.np_dtype), requires_grad, device), out, "arange")
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
-    d = _dt.to_dtype(dtype) if dtype is not None else _dt.DEFAULT_FLOAT
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps}")
-    return _finish(np.linspace(start, end, steps).astype(d.np_dtype), requires_grad, device)
+def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False):
+    """`steps` evenly spaced numbers from start to end, both included."""
+    start, end = _number(start, "start", "linspace"), _number(end, "end", "linspace")
+    if isinstance(steps, builtins.bool) or not isinstance(steps, (builtins.int, np.integer)):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
+    d = _factory_dtype(dtype, out, _dt.DEFAULT_FLOAT, "linspace")
+    arr = np.linspace(start, end, steps).astype(d.np_dtype)
+    return _into_out(_finish(arr, requires_grad, device), out, "linspace")
 
 
 # ----- random ----------------------------------------------------------------------------
 
-def _random(size, draw, dtype, device, requires_grad, generator, name):
-    shape = _shape_arg(size, name)
-    if builtins.any(s < 0 for s in shape):  # NumPy's own error would not name the op
-        raise RuntimeError(f"{name}: negative dimension in size {list(shape)}")
-    d = _dt.to_dtype(dtype) if dtype is not None else _dt.DEFAULT_FLOAT
+def _random(shape, draw, dtype, device, requires_grad, generator, out, name):
+    d = _factory_dtype(dtype, out, _dt.DEFAULT_FLOAT, name)
     if not d.is_floating_point:
-        raise RuntimeError(f"{name}: expected a floating point dtype, got {d.name}")
+        raise NotImplementedError(f"{name}(): expected a floating point dtype, got {d.name}")
     arr = draw(rng(generator), shape, d.np_dtype)
-    return _finish(arr, requires_grad, device)
+    return _into_out(_finish(arr, requires_grad, device), out, name)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Uniform samples from [0, 1)."""
-    return _random(size, lambda g, s, t: g.random(s, dtype=t), dtype, device, requires_grad,
-                   generator, "rand")
+def rand(*sizes, size=None, generator=None, out=None, dtype=None, device=None,
+         requires_grad=False, pin_memory=False):
+    """Uniform samples from [0, 1), sized as zeros()."""
+    return _random(_size(sizes, size, "rand"), lambda g, s, t: g.random(s, dtype=t), dtype,
+                   device, requires_grad, generator, out, "rand")
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples."""
-    return _random(size, lambda g, s, t: g.standard_normal(s, dtype=t), dtype, device,
-                   requires_grad, generator, "randn")
+def randn(*sizes, size=None, generator=None, out=None, dtype=None, device=None,
+          requires_grad=False, pin_memory=False):
+    """Standard normal samples (mean 0, standard deviation 1), sized as zeros()."""
+    return _random(_size(sizes, size, "randn"), lambda g, s, t: g.standard_normal(s, dtype=t),
+                   dtype, device, requires_grad, generator, out, "randn")
 
 
 def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """rand(input.shape) of input's dtype (which must be floating)."""
     t = _like(input, "rand_like")
     return rand(t.shape, generator=generator, dtype=dtype or t.dtype, device=device,
                 requires_grad=requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """randn(input.shape) of input's dtype (which must be floating)."""
     t = _like(input, "randn_like")
     return randn(t.shape, generator=generator, dtype=dtype or t.dtype, device=device,
                  requires_grad=requires_grad)
 
 
-def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None,
-            requires_grad=False):
-    """Integers from low (inclusive) to high (exclusive): randint(high, size) also works."""
-    if size is None:  # randint(high, size)
-        if isinstance(high, (tuple, list)):
-            low, high, size = 0, low, high
+def _int_bound(v, role, name):
+    if isinstance(v, Tensor) and v.numel() == 1 and not v.dtype.is_floating_point:
+        v = v.item()
+    if isinstance(v, builtins.bool) or not isinstance(v, (builtins.int, np.integer)):
+        raise TypeError(f"{name}(): argument '{role}' must be int, not {type(v).__name__}")
+    return builtins.int(v)
+
+
+def randint(*args, size=None, generator=None, out=None, dtype=None, device=None,
+            requires_grad=False, low=None, high=None):
+    """Integers drawn uniformly from low (inclusive, 0 unless given) to high (exclusive):
+    randint(high, size), randint(low, high, size) or the keywords; int64 by default."""
+    args = list(args)
+    if size is None and args and (len(args) == 3 or isinstance(args[-1], (tuple, list))):
+        size = args.pop()
+    if len(args) > 2:
+        raise TypeError(f"randint(): expected (high, size) or (low, high, size), got "
+                        f"{len(args)} bounds before the size")
+    if len(args) == 2:
+        low, high = args
+    elif len(args) == 1:
+        if high is None:
+            high = args[0]
         else:
-            raise TypeError("randint() needs size=, e.g. randint(0, 10, (3,))")
+            low = args[0]
+    if high is None or size is None:
+        raise TypeError("randint() needs high and size, e.g. randint(10, (3,)) or "
+                        "randint(0, 10, size=(3,))")
+    low = 0 if low is None else _int_bound(low, "low", "randint")
+    high = _int_bound(high, "high", "randint")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    if high <= low:
+        raise RuntimeError(f"randint(): random_ expects 'from' to be less than 'to', but got "
+                           f"from={low} >= to={high}")
+    d = _factory_dtype(dtype, out, _dt.int64, "randint")
+    arr = rng(generator).integers(low, high, _size((), size, "randint")).astype(d.np_dtype)
+    return _into_out(_finish(arr, requires_grad, device), out, "randint")
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
+                 requires_grad=False):
+    """randint(low, high, input.shape) of input's dtype: randint_like(t, 10) draws 0…9."""
+    t = _like(input, "randint_like")
     if high is None:
         low, high = 0, low
-    if high <= low:
-        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
-    d = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
-    arr = rng(generator).integers(low, high, _shape_arg((size,), "randint")).astype(d.np_dtype)
-    return _finish(arr, requires_grad, device)
+    return randint(low, high, tuple(t.shape), generator=generator, dtype=dtype or t.dtype,
+                   device=device, requires_grad=requires_grad)
 
 
-def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
-    """A random permutation of 0 … n-1."""
-    d = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
-    return _finish(rng(generator).permutation(int(n)).astype(d.np_dtype), requires_grad,
-                   device)
+def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_grad=False,
+             pin_memory=False):
+    """A random permutation of 0 … n-1 (int64 by default)."""
+    n = _int_bound(n, "n", "randperm")
+    if n < 0:
+        raise RuntimeError(f"randperm(): trying to create tensor with negative dimension {n}: "
+                           f"[{n}]")
+    d = _factory_dtype(dtype, out, _dt.int64, "randperm")
+    arr = rng(generator).permutation(n).astype(d.np_dtype)
+    return _into_out(_finish(arr, requires_grad, device), out, "randperm")
 
 
 # ----- joining ---------------------------------------------------------------------------
@@ -304,45 +464,60 @@ def stack(tensors, dim=0):
 
 # ----- function forms of methods ---------------------------------------------------------
 
-def _tensor_arg(x, name):
-    x = _as_operand(x, name)
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument 'input' must be a Tensor, not "
-                        f"{type(x).__name__}")
-    return x
+def _tensor_arg(x, name, role="input", position=1):
+    """x must be a Tensor, as in PyTorch (an ndarray is taken as tensor(array) takes it)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return _as_operand(x, name)
+    raise TypeError(f"{name}(): argument '{role}' (position {position}) must be Tensor, not "
+                    f"{type(x).__name__}")
 
 
-def _method(name):
+def _number_or_tensor(x, name, role="other", position=2):
+    """x must be a Tensor, an ndarray or a number (a str, list or None is refused)."""
+    if isinstance(x, (Tensor, np.ndarray)) or _is_scalar(x):
+        return _as_operand(x, name)
+    raise TypeError(f"{name}(): argument '{role}' (position {position}) must be Tensor or a "
+                    f"number, not {type(x).__name__}")
+
+
+def _method(name, with_out=False):
     method = getattr(Tensor, name)
 
-    def fn(input, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            input = _tensor_arg(input, name)
-        return method(input, *args, **kwargs)
+    if with_out:
+        def fn(input, *args, out=None, **kwargs):
+            return _into_out(method(_tensor_arg(input, name), *args, **kwargs), out, name)
+    else:
+        def fn(input, *args, **kwargs):
+            return method(_tensor_arg(input, name), *args, **kwargs)
     fn.__name__ = name
-    fn.__doc__ = f"torch.{name}(t, …) = t.{name}(…)."
+    fn.__doc__ = f"torch.{name}(t, …) = t.{name}(…)" + (", written into out= if given." if
+                                                       with_out else ".")
     return fn
 
 
 relu = _method("relu")
-tanh = _method("tanh")
-sigmoid = _method("sigmoid")
-exp = _method("exp")
-log = _method("log")
-sqrt = _method("sqrt")
-sin = _method("sin")
-cos = _method("cos")
-abs = _method("abs")
-neg = _method("neg")
-pow = _method("pow")
-clamp = _method("clamp")
-clip = _method("clip")
+tanh = _method("tanh", True)
+sigmoid = _method("sigmoid", True)
+exp = _method("exp", True)
+log = _method("log", True)
+sqrt = _method("sqrt", True)
+sin = _method("sin", True)
+cos = _method("cos", True)
+abs = _method("abs", True)
+clamp = _method("clamp", True)
+clip = _method("clip", True)
 sum = _method("sum")
 mean = _method("mean")
 max = _method("max")
 min = _method("min")
+amax = _method("amax")
 argmax = _method("argmax")
 argmin = _method("argmin")
+var = _method("var")
+std = _method("std")
+norm = _method("norm")
 softmax = _method("softmax")
 log_softmax = _method("log_softmax")
 reshape = _method("reshape")
@@ -357,17 +532,91 @@ numel = _method("numel")
 allclose = _method("allclose")
 equal = _method("equal")
 t = _method("t")
-eq = _method("eq")
-ne = _method("ne")
-lt = _method("lt")
-le = _method("le")
-gt = _method("gt")
-ge = _method("ge")
-mm = _method("mm")
+eq = _method("eq", True)
+ne = _method("ne", True)
+lt = _method("lt", True)
+le = _method("le", True)
+gt = _method("gt", True)
+ge = _method("ge", True)
+isnan = _method("isnan")
+isinf = _method("isinf")
+isfinite = _method("isfinite")
+logical_and = _method("logical_and", True)
+logical_or = _method("logical_or", True)
+logical_not = _method("logical_not", True)
+all = _method("all", True)
+any = _method("any", True)
 detach = _method("detach")
 clone = _method("clone")
+dot = _method("dot")
+
+
+# ----- arithmetic as functions: torch.add(x, y, alpha=2), torch.div(…, rounding_mode=…) -----
+
+def _operands(input, other, name):
+    """(input, other) for a binary function: a Tensor or a number each (one at least a
+    Tensor; two numbers make a 0-d tensor of the first, as PyTorch's torch.add(1, 2))."""
+    input = _number_or_tensor(input, name, "input", 1)
+    other = _number_or_tensor(other, name)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = tensor(input)
+    return input, other
+
+
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha · other, broadcast, with PyTorch's dtype promotion (the + operator)."""
+    input, other = _operands(input, other, "add")
+    return _into_out(input + scaled(input, other, alpha, "add"), out, "add")
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """input − alpha · other, broadcast (the − operator; bool operands are refused)."""
+    input, other = _operands(input, other, "sub")
+    return _into_out(input - scaled(input, other, alpha, "sub"), out, "sub")
+
+
+def mul(input, other, *, out=None):
+    """input ⊙ other, elementwise and broadcast (the * operator)."""
+    input, other = _operands(input, other, "mul")
+    return _into_out(input * other, out, "mul")
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """input / other: true division (a float result, also of integers) by default;
+    rounding_mode='trunc' rounds toward zero and 'floor' down, keeping integer dtypes."""
+    input, other = _operands(input, other, "div")
+    if rounding_mode is None:
+        return _into_out(input / other, out, "div")
+    return _into_out(rounded_division(input, other, rounding_mode), out, "div")
+
+
+def neg(input, *, out=None):
+    """−input (a bool tensor is refused: use ~ or logical_not)."""
+    return _into_out(-_tensor_arg(input, "neg"), out, "neg")
+
+
+def pow(input, exponent, *, out=None):
+    """input ** exponent: a tensor to a number or tensor power, or a number to a tensor
+    power (torch.pow(2, t)); integers to negative integer powers are refused."""
+    if isinstance(input, Tensor) or isinstance(input, np.ndarray):
+        result = _tensor_arg(input, "pow") ** _number_or_tensor(exponent, "pow", "exponent")
+    elif _is_scalar(input):
+        result = _tensor_arg(exponent, "pow", "exponent", 2).__rpow__(input)
+    else:
+        raise TypeError(f"pow(): argument 'input' must be Tensor or a number, not "
+                        f"{type(input).__name__}")
+    return _into_out(result, out, "pow")
+
+
+def matmul(input, other, *, out=None):
+    """input @ other, as the @ operator (vectors, matrices and batches of matrices)."""
+    return _into_out(_matmul(input, other), out, "matmul", same_dtype=True)
+
+
+def mm(input, mat2, *, out=None):
+    """The product of two matrices, (n × k) @ (k × m) → (n × m); 2-D only (see matmul)."""
+    return _into_out(_tensor_arg(input, "mm").mm(mat2), out, "mm", same_dtype=True)
 
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
-

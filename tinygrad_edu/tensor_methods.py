@@ -14,7 +14,8 @@ import numpy as np
 from . import dtypes as _dt
 from . import more_ops, ops
 from .arguments import (_as_array, _as_operand, _compare, _is_scalar, _logical, _normalize_dim,
-                        _normalize_dims, _shape_arg, matmul, maximum, minimum, where)
+                        _normalize_dims, _prepare, _result_dtype, _shape_arg, broadcast_shapes,
+                        matmul, maximum, minimum, where)
 from .modes import is_grad_enabled
 
 Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it)
@@ -95,6 +96,60 @@ def parse_to_arguments(args, kwargs, who):
         elif a is not None:
             target = a
     return (None if target is None else _dt.to_dtype(target, who)), copy
+
+
+def scaled(input, other, alpha, name):
+    """alpha · other for add and sub, with PyTorch's rules on alpha's type."""
+    if not _is_scalar(alpha):
+        raise TypeError(f"{name}(): argument 'alpha' must be a number, not "
+                        f"{type(alpha).__name__}")
+    result = _result_dtype([input, other])
+    if isinstance(alpha, (bool, np.bool_)):
+        if result != _dt.bool_:
+            raise RuntimeError(f"{name}(): Boolean alpha only supported for Boolean results.")
+    elif result == _dt.bool_:
+        alpha = bool(alpha)
+    elif isinstance(alpha, (float, np.floating)) and not result.is_floating_point:
+        raise RuntimeError(f"{name}(): For integral input tensors, argument alpha must not be "
+                           f"a floating point number.")
+    if alpha is True or (alpha == 1 and not isinstance(alpha, (bool, np.bool_))):
+        return other
+    return other * alpha
+
+
+def rounded_division(input, other, mode):
+    """Division rounded toward zero or down: no gradient flows through it (as in PyTorch,
+    whose gradient here is 0)."""
+    if mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found {mode!r}")
+    a, b = (x._data if isinstance(x, Tensor) else x for x in _prepare((input, other), "div"))
+    if np.result_type(a, b).kind in "iub":
+        if np.any(b == 0):
+            raise RuntimeError("div: ZeroDivisionError (integer division by zero)")
+        q = np.floor_divide(a, b)
+        if mode == "trunc":  # floor and trunc differ where the quotient is negative, inexact
+            q = q + ((q < 0) & (q * b != a))
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.floor_divide(a, b) if mode == "floor" else np.trunc(a / b)
+    return without_gradient(np.asarray(q), input, other)
+
+
+def without_gradient(values, *operands):
+    """`values` as a Tensor that takes part in the graph without passing gradient.
+
+    Where an operand requires grad (and grad mode is on), the result requires grad too and
+    its gradient with respect to that operand is 0, as PyTorch gives for rounding and for
+    sampling: ``where(False, operand, values)`` computes exactly `values` and sends nothing back.
+    """
+    out = Tensor._wrap(values)
+    if is_grad_enabled():
+        for x in operands:
+            if isinstance(x, Tensor) and x.requires_grad and out.dtype.is_floating_point:
+                out = where(np.zeros(out.shape, dtype=np.bool_), x._cast(out.dtype), out)
+    return out
+
 
 
 class TensorMethods:
@@ -390,11 +445,69 @@ class TensorMethods:
             out = np.expand_dims(out, d)
         return Tensor._wrap(np.asarray(out, dtype=np.int64))
 
-    def all(self):
-        return Tensor._wrap(np.asarray(np.all(self._data)))
+    def all(self, dim=None, keepdim=False):
+        """True where every entry (along dim, or of the whole tensor) is nonzero: a bool tensor."""
+        return self._test(np.all, "all", dim, keepdim)
 
-    def any(self):
-        return Tensor._wrap(np.asarray(np.any(self._data)))
+    def any(self, dim=None, keepdim=False):
+        """True where some entry (along dim, or of the whole tensor) is nonzero: a bool tensor."""
+        return self._test(np.any, "any", dim, keepdim)
+
+    def _test(self, fn, name, dim, keepdim):
+        dims = _normalize_dims(dim, self.ndim, name)
+        if dims is None and dim is not None and not (isinstance(dim, (tuple, list)) and not dim):
+            dims = ()  # a 0-d tensor: nothing to reduce
+        out = fn(self._data.astype(bool, copy=False), axis=dims, keepdims=keepdim and
+                 dims is not None)
+        return Tensor._wrap(np.asarray(out))
+
+    def bernoulli(self, p=None, *, generator=None):
+        """torch.bernoulli(self, p): 1 with probability self (or p) per entry, else 0."""
+        from .sampling import bernoulli  # (sampling.py sits above Tensor)
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """torch.multinomial(self, …): indices drawn with probabilities ∝ each row's entries."""
+        from .sampling import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def isnan(self):
+        """True where an entry is NaN (never for integer and bool tensors)."""
+        return self._classify(np.isnan, False)
+
+    def isinf(self):
+        """True where an entry is +inf or −inf."""
+        return self._classify(np.isinf, False)
+
+    def isfinite(self):
+        """True where an entry is neither NaN nor ±inf (always for integer and bool tensors)."""
+        return self._classify(np.isfinite, True)
+
+    def _classify(self, fn, for_integers):
+        if not self.dtype.is_floating_point:
+            return Tensor._wrap(np.full(self._data.shape, for_integers))
+        return Tensor._wrap(np.asarray(fn(self._data)))
+
+    def logical_and(self, other):
+        """Elementwise "both nonzero", of any dtypes: a bool tensor."""
+        return self._logical(np.logical_and, other, "logical_and")
+
+    def logical_or(self, other):
+        """Elementwise "either nonzero", of any dtypes: a bool tensor."""
+        return self._logical(np.logical_or, other, "logical_or")
+
+    def logical_not(self):
+        """Elementwise "is zero": a bool tensor."""
+        return Tensor._wrap(np.asarray(np.logical_not(self._data)))
+
+    def _logical(self, fn, other, name):
+        if isinstance(other, np.ndarray):
+            other = _as_operand(other, name)
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        broadcast_shapes(name, self.shape, other.shape)
+        return Tensor._wrap(np.asarray(fn(self._data, other._data)))
 
     def sqrt(self):
         return self._float_unary(more_ops.Sqrt)
@@ -452,6 +565,10 @@ class TensorMethods:
             raise TypeError("~ is supported on bool tensors only here")
         return Tensor._wrap(~self._data)
 
+    def masked_fill(self, mask, value):
+        """A copy with `value` where the bool mask holds (broadcast): where(mask, value, self)."""
+        return where(mask, value, self)
+
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
@@ -473,17 +590,22 @@ class TensorMethods:
     def minimum(self, other):
         return minimum(self, other)
 
-    def add(self, other, alpha=1):
-        return self + (other if alpha == 1 else other * alpha)
+    def add(self, other, *, alpha=1):
+        """self + alpha · other."""
+        return self + scaled(self, _as_operand(other, "add"), alpha, "add")
 
-    def sub(self, other, alpha=1):
-        return self - (other if alpha == 1 else other * alpha)
+    def sub(self, other, *, alpha=1):
+        """self − alpha · other."""
+        return self - scaled(self, _as_operand(other, "sub"), alpha, "sub")
 
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """self / other; rounding_mode 'trunc' or 'floor' rounds the quotient (see torch.div)."""
+        if rounding_mode is None:
+            return self / other
+        return rounded_division(self, _as_operand(other, "div"), rounding_mode)
 
     def mm(self, other):
         other = _as_operand(other, "mm")
@@ -528,11 +650,25 @@ class TensorMethods:
     __rand__, __ror__ = __and__, __or__
 
     def equal(self, other):
-        return isinstance(other, Tensor) and self.shape == other.shape and bool(
-            np.array_equal(self._data, other._data))
+        """True when other has the same shape and values (the dtypes may differ; NaN ≠ NaN)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"equal(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
-    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False):
-        return bool(np.allclose(self._data, _as_array(other), rtol, atol, equal_nan))
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """True when |self − other| ≤ atol + rtol · |other| everywhere (broadcast); both must
+        be tensors of one dtype, as in PyTorch."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"allclose(): argument 'other' (position 2) must be Tensor, not "
+                            f"{type(other).__name__}")
+        if self.dtype != other.dtype:
+            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                     "bool": "Bool"}
+            raise RuntimeError(f"allclose(): {names[self.dtype.name]} did not match "
+                               f"{names[other.dtype.name]} (convert one with .to(dtype))")
+        broadcast_shapes("allclose", self.shape, other.shape)
+        return bool(np.allclose(self._data, other._data, rtol, atol, equal_nan))
 
 
 class _MaxMin(tuple):

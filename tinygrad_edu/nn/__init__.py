@@ -21,9 +21,15 @@ from .layers import (Flatten, Identity, Linear, LogSoftmax, ModuleList, ReLU, Se
                      Sigmoid, Softmax, Tanh)
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
+from ..scope import missing_attribute as _missing_attribute
 
 __all__ = [
     "Module", "Parameter", "Linear", "Identity", "ReLU", "Tanh", "Sigmoid", "Softmax",
     "LogSoftmax", "Flatten", "Sequential", "ModuleList", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "functional", "init",
 ]
+
+
+def __getattr__(name):
+    """A name torch.nn has and this engine lacks: NotInEngine (an AttributeError) saying so."""
+    raise _missing_attribute(__name__, name, globals())

@@ -29,6 +29,7 @@ from .. import ops
 from ..autograd import Function
 from ..arguments import _prepare, broadcast_shapes, where
 from ..tensor import Tensor
+from ..scope import missing_attribute as _missing_attribute
 from ..user_warnings import warn
 
 __all__ = [
@@ -618,3 +619,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction, "nll_loss")
     return _cross_entropy(input, target, weight, ignore_index, reduction, 0.0, "nll_loss",
                           input_is_log_probs=True)
+
+
+def __getattr__(name):
+    """A name torch.nn.functional has and this engine lacks: NotInEngine (an AttributeError)."""
+    raise _missing_attribute(__name__, name, globals())

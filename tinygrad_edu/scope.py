@@ -1,0 +1,116 @@
+"""What of PyTorch's API this engine covers (issue 15's scope), in one place, and the error a
+name outside it gives.
+
+The scope is the API of fully connected networks on the CPU: the names below, each with
+PyTorch's signature, defaults, dtype rules and errors.  docs/pytorch-coverage.md is generated
+from these lists (``python -m tools.coverage``), tests/test_pytorch_scope.py compares every
+present name with PyTorch, and a missing attribute of ``tinygrad_edu``, ``tinygrad_edu.nn`` or
+``tinygrad_edu.nn.functional`` raises ``NotInEngine``: an AttributeError (so ``hasattr`` and
+``getattr(…, default)`` still work) that says whether the name is in the scope but not written
+yet, or outside it, and names what the engine has nearby.
+"""
+
+import difflib
+import re
+
+__all__ = ["TORCH", "NN", "FUNCTIONAL", "TENSOR_EXCLUDED", "NotInEngine", "scope_names",
+           "missing_attribute"]
+
+# torch.<name>; a dotted name is an attribute of an attribute (torch.cuda.is_available).
+TORCH = {
+    "creation and sampling":
+        "tensor as_tensor from_numpy zeros ones empty full zeros_like ones_like empty_like "
+        "full_like rand_like randn_like arange linspace eye rand randn randint randperm normal "
+        "bernoulli multinomial manual_seed Generator",
+    "math":
+        "add sub mul div neg pow square sqrt exp log log1p expm1 abs sign clamp clip maximum "
+        "minimum sin cos tanh sigmoid erf floor ceil round lerp where isnan isinf isfinite eq ne "
+        "lt le gt ge logical_and logical_or logical_not allclose equal",
+    "reductions":
+        "sum mean prod var std max min amax amin argmax argmin logsumexp norm cumsum all any",
+    "linear algebra": "matmul mm bmm mv dot outer addmm einsum t transpose",
+    "shape":
+        "reshape flatten squeeze unsqueeze cat stack split chunk flip tril triu gather "
+        "masked_fill clone",
+    "modes and devices":
+        "no_grad enable_grad set_grad_enabled inference_mode device cuda.is_available "
+        "backends.mps.is_available backends.cudnn.deterministic backends.cudnn.benchmark "
+        "backends.cudnn.enabled set_default_dtype get_default_dtype",
+}
+
+# torch.nn.<name>
+NN = {
+    "the base every module needs (implied by the modules below)": "Module Parameter",
+    "layers": "Linear Identity Flatten Unflatten Dropout Embedding BatchNorm1d LayerNorm",
+    "activations":
+        "ReLU LeakyReLU PReLU ReLU6 ELU SELU CELU GELU SiLU Mish Softplus Softsign Hardtanh "
+        "Hardsigmoid Hardswish LogSigmoid Tanh Sigmoid Tanhshrink Threshold Softmax LogSoftmax "
+        "Softmin",
+    "containers": "Sequential ModuleList ModuleDict ParameterList ParameterDict",
+    "losses":
+        "MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss "
+        "NLLLoss KLDivLoss",
+}
+
+# torch.nn.functional.<name>: the functional forms of the modules above, and one_hot
+FUNCTIONAL = {
+    "layers": "linear dropout embedding batch_norm layer_norm one_hot",
+    "activations":
+        "relu leaky_relu prelu relu6 elu selu celu gelu silu mish softplus softsign hardtanh "
+        "hardsigmoid hardswish logsigmoid tanh sigmoid tanhshrink threshold softmax "
+        "log_softmax softmin",
+    "losses":
+        "mse_loss l1_loss smooth_l1_loss huber_loss binary_cross_entropy "
+        "binary_cross_entropy_with_logits cross_entropy nll_loss kl_div",
+}
+
+# torch.Tensor methods: every name of TORCH's groups below that PyTorch's Tensor also has as
+# a method (tools/coverage.py asks PyTorch), except these groups:
+TENSOR_EXCLUDED = ("creation and sampling", "modes and devices")
+
+
+def scope_names(groups):
+    """All names of a scope dict, in order."""
+    return [name for names in groups.values() for name in names.split()]
+
+
+class NotInEngine(AttributeError):
+    """A PyTorch name this engine does not have (an AttributeError, so hasattr still works)."""
+
+
+_NAMESPACES = {"tinygrad_edu": ("torch", TORCH), "tinygrad_edu.nn": ("torch.nn", NN),
+               "tinygrad_edu.nn.functional": ("torch.nn.functional", FUNCTIONAL)}
+
+# Areas outside the scope, each with what the engine offers instead.
+_AREAS = [
+    (r"(?i)conv|fold$|pad$|pixel_", "convolution is outside this engine (fully connected "
+     "networks only): flatten images with nn.Flatten and use nn.Linear"),
+    (r"(?i)pool", "pooling is outside this engine: reduce with amax/mean over dims, or flatten "
+     "and use nn.Linear"),
+    (r"(?i)^(rnn|lstm|gru)|rnn|lstm|gru", "recurrent layers are outside this engine: apply "
+     "nn.Linear step by step in a loop of your own"),
+    (r"(?i)attention|transformer", "attention is outside this engine: write it from matmul "
+     "and softmax"),
+    (r"(?i)cuda|mps|xpu|half|bfloat16|float16|complex|sparse|quantiz|distributed|compile|jit",
+     "GPUs, other number formats and compilation are outside this engine: it runs float32/"
+     "float64/int64/int32/bool on NumPy on the CPU"),
+]
+
+
+def missing_attribute(module_name, name, namespace):
+    """The NotInEngine error for `name` asked of a module, naming what it has nearby."""
+    if name.startswith("__") and name.endswith("__"):  # Python's own probes: no explanation
+        return AttributeError(f"module {module_name!r} has no attribute {name!r}")
+    torch_name, groups = _NAMESPACES[module_name]
+    present = sorted(n for n in namespace if not n.startswith("_"))
+    near = difflib.get_close_matches(name, present, n=4, cutoff=0.6)
+    near += [n for n in present if n.lower() == name.lower() and n not in near]
+    nearby = f" Nearby here: {', '.join(near)}." if near else ""
+    if name in scope_names(groups):
+        return NotInEngine(
+            f"{module_name} has no {name!r} yet: {torch_name}.{name} is in the engine's scope "
+            f"(issue 15) but not written yet; see docs/pytorch-coverage.md.{nearby}")
+    area = next((hint for pattern, hint in _AREAS if re.search(pattern, name)), None)
+    reason = (area + "." if area else "it is outside the engine's scope (fully connected "
+              "networks on the CPU; docs/pytorch-coverage.md lists what is covered).")
+    return NotInEngine(f"{module_name} does not have {name!r}: {reason}{nearby}")
