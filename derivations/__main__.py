@@ -1,7 +1,8 @@
 """Command line: python -m derivations <command>
 
-    mlp --hidden relu --output identity --loss mse [--reduction mean] [--latex]
-                        the MLP chain step by step: formula, shape, the rule used
+    mlp --hidden relu --output identity --loss mse [--reduction mean] [--latex] [--derive]
+                        the MLP chain step by step: formula, shape, the rule used; --derive
+                        derives it from the forward expression by matrix calculus
     ops [--latex]       the backward rule of every primitive op, and the ops with no gradient
     show NAME [--latex] one derivation (an op name, a loss like mse, or an mlp_… chain)
     prove [NAME …] [--verbose]
@@ -21,7 +22,7 @@ import sys
 import textwrap
 import time
 
-from . import docs, elementwise, mlp
+from . import docs, elementwise, matrix_calculus, mlp
 from .core import DerivationError, did_you_mean
 from .exempt import EXEMPT
 from .registry import all_derivations, get, ops
@@ -47,6 +48,12 @@ def _show(derivation, latex):
 
 def cmd_mlp(args):
     chain = mlp.chain(args.hidden, args.output, args.loss, args.reduction)
+    if args.derive:
+        if args.latex:
+            args.parser.error("--derive prints Unicode only; use --latex without --derive")
+        text, agrees = matrix_calculus.chain_text(chain)
+        print(_fit(text))
+        return 0 if agrees else 1
     _show(chain, args.latex)
     return 0
 
@@ -167,6 +174,8 @@ def build_parser():
     p.add_argument("--reduction", default="mean", type=_option(mlp.REDUCTIONS, "reduction"),
                    help=f"one of {', '.join(mlp.REDUCTIONS)}")
     p.add_argument("--latex", action="store_true", help="print LaTeX")
+    p.add_argument("--derive", action="store_true",
+                   help="derive the chain from the forward expression, step by step")
 
     p = command("ops", cmd_ops, "every primitive op's backward rule")
     p.add_argument("--latex", action="store_true")
