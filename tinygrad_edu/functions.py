@@ -12,7 +12,10 @@ from . import dtypes as _dt
 from . import more_ops
 from .random import rng
 from .arguments import (_as_operand, _is_scalar, _normalize_dim, _prepare, _result_dtype,
-                        _shape_arg, array_from_data, broadcast_shapes, maximum, minimum, where)
+                        _shape_arg, array_from_data, broadcast_shapes)
+from .arguments import maximum as _maximum
+from .arguments import minimum as _minimum
+from .arguments import where as _where
 from .arguments import matmul as _matmul
 from .modes import is_grad_enabled
 from .user_warnings import warn
@@ -520,13 +523,11 @@ std = _method("std")
 norm = _method("norm")
 softmax = _method("softmax")
 log_softmax = _method("log_softmax")
-reshape = _method("reshape")
 flatten = _method("flatten")
 squeeze = _method("squeeze")
 unsqueeze = _method("unsqueeze")
 transpose = _method("transpose")
 permute = _method("permute")
-split = _method("split")
 chunk = _method("chunk")
 numel = _method("numel")
 allclose = _method("allclose")
@@ -616,6 +617,36 @@ def matmul(input, other, *, out=None):
 def mm(input, mat2, *, out=None):
     """The product of two matrices, (n × k) @ (k × m) → (n × m); 2-D only (see matmul)."""
     return _into_out(_tensor_arg(input, "mm").mm(mat2), out, "mm", same_dtype=True)
+
+
+def maximum(input, other, *, out=None):
+    """The elementwise larger of input and other (broadcast); at ties the gradient is split
+    evenly, as in PyTorch."""
+    return _into_out(_maximum(_tensor_arg(input, "maximum"),
+                              _tensor_arg(other, "maximum", "other", 2)), out, "maximum")
+
+
+def minimum(input, other, *, out=None):
+    """The elementwise smaller of input and other (broadcast); ties split the gradient."""
+    return _into_out(_minimum(_tensor_arg(input, "minimum"),
+                              _tensor_arg(other, "minimum", "other", 2)), out, "minimum")
+
+
+def where(condition, input, other, *, out=None):
+    """input where condition holds, else other: all three broadcast together; input and
+    other may be numbers."""
+    return _into_out(_where(condition, input, other), out, "where")
+
+
+def reshape(input, shape):
+    """input's entries in a new shape (one size may be -1: inferred), as input.reshape."""
+    return _tensor_arg(input, "reshape").reshape(shape)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of `tensor` along dim: of split_size each (the last may be smaller), or of the
+    listed sizes; views of it, as tensor.split."""
+    return _tensor_arg(tensor, "split", "tensor").split(split_size_or_sections, dim)
 
 
 def is_tensor(obj):

@@ -639,7 +639,15 @@ class TensorMethods:
     def __ge__(self, other):
         return _compare(np.greater_equal, self, other, ">=")
 
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    lt, le, gt, ge = __lt__, __le__, __gt__, __ge__
+
+    def eq(self, other):
+        """self == other elementwise (broadcast): a bool tensor."""
+        return _comparison(self.__eq__(other), "eq", other)
+
+    def ne(self, other):
+        """self != other elementwise (broadcast): a bool tensor."""
+        return _comparison(self.__ne__(other), "ne", other)
 
     def __and__(self, other):
         return _logical(np.logical_and, self, other, "&")
@@ -669,6 +677,15 @@ class TensorMethods:
                                f"{names[other.dtype.name]} (convert one with .to(dtype))")
         broadcast_shapes("allclose", self.shape, other.shape)
         return bool(np.allclose(self._data, other._data, rtol, atol, equal_nan))
+
+
+def _comparison(result, name, other):
+    """== and != hand Python NotImplemented for an operand that is no number or tensor (so
+    ``t == "a"`` is False, as Python's rule); eq() and ne() refuse it, as in PyTorch."""
+    if result is NotImplemented:
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor or a number, "
+                        f"not {type(other).__name__}")
+    return result
 
 
 class _MaxMin(tuple):

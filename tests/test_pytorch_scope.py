@@ -1,0 +1,929 @@
+"""Issue 15's scope, name by name, against PyTorch.
+
+Every present name of the scope (tinygrad_edu/scope.py, read through tools/coverage.py) is
+called here in both libraries, positionally and with PyTorch's keywords, and the results are
+compared: shape, dtype, requires_grad and values; for a differentiable op also the gradient
+of a weighted sum of the result with respect to every input that requires grad.  Random
+draws are compared by shape and dtype (and by value where the distribution is degenerate:
+std 0, probabilities 0 or 1), and tested by their distribution and by seeding, never against
+PyTorch's stream.  A name of the scope that becomes present without a case here fails
+test_every_present_name_of_the_scope_has_a_case; a stale docs/pytorch-coverage.md fails
+test_coverage_document_is_current.
+"""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as tg_F
+from tinygrad_edu.scope import NotInEngine
+from tools import coverage
+
+# ----------------------------------------------------------------------------- data
+
+_R = np.random.default_rng(15)
+A = _R.standard_normal((3, 4)).astype(np.float32)
+B = _R.standard_normal((3, 4)).astype(np.float32)
+POS = (np.abs(A) + 0.5).astype(np.float32)
+ROW = _R.standard_normal(4).astype(np.float32)
+V = _R.standard_normal(4).astype(np.float32)
+M = _R.standard_normal((4, 2)).astype(np.float32)
+A64 = A.astype(np.float64)
+INTS = np.array([[1, -2, 3, 0], [4, 0, -5, 2], [0, 1, 1, -1]])
+SPECIAL = np.array([1.0, np.nan, np.inf, -np.inf, 0.0], dtype=np.float32)
+MASK = A > 0
+
+
+# ----------------------------------------------------------------------------- the cases
+
+CASES = []  # (qualified name, label, call(lib, T) → result, kind, tolerance)
+
+
+def case(qualname, call, kind="value", label="", tol=1e-6):
+    """Register call(lib, T): T(array) makes a tensor of lib, requiring grad if floating."""
+    CASES.append((qualname, label or f"#{sum(c[0] == qualname for c in CASES)}", call, kind,
+                  tol))
+
+
+def fn(name, make_args, kw=None, names=None, method=True, kind="value", tol=1e-6):
+    """torch.name(*args, **kw); with `names`, every argument by PyTorch's keyword; and, when
+    torch.Tensor has the method, args[0].name(*args[1:], **kw)."""
+    kw = kw or {}
+    suffix = ", ".join(f"{k}=" for k in kw)
+    case(f"torch.{name}", lambda lib, T: getattr(lib, name)(*make_args(lib, T), **kw), kind,
+         f"positional {suffix}", tol)
+    if names:
+        case(f"torch.{name}",
+             lambda lib, T: getattr(lib, name)(**dict(zip(names, make_args(lib, T))), **kw),
+             kind, f"keywords {'/'.join(names)} {suffix}", tol)
+    if method and hasattr(torch.Tensor, name):
+        def as_method(lib, T):
+            args = make_args(lib, T)
+            return getattr(args[0], name)(*args[1:], **kw)
+        case(f"torch.Tensor.{name}", as_method, kind, f"method {suffix}", tol)
+
+
+def T_only(*arrays):
+    """make_args for tensors made from arrays."""
+    return lambda lib, T: tuple(T(a) for a in arrays)
+
+
+# ----- creation and sampling
+
+case("torch.tensor", lambda lib, T: lib.tensor(A, requires_grad=True))
+case("torch.tensor", lambda lib, T: lib.tensor(data=[[1, 2], [3, 4]], dtype=lib.float64))
+case("torch.as_tensor", lambda lib, T: lib.as_tensor(data=[1, 2], dtype=lib.float32))
+case("torch.as_tensor", lambda lib, T: lib.as_tensor(INTS, device="cpu"))
+case("torch.from_numpy", lambda lib, T: lib.from_numpy(INTS.astype(np.int32)))
+for _name in ("zeros", "ones"):
+    case(f"torch.{_name}", lambda lib, T, n=_name: getattr(lib, n)(2, 3))
+    case(f"torch.{_name}", lambda lib, T, n=_name: getattr(lib, n)(size=(2, 3),
+                                                                  dtype=lib.float64))
+    case(f"torch.{_name}", lambda lib, T, n=_name: getattr(lib, n)([2], requires_grad=True))
+    case(f"torch.{_name}", lambda lib, T, n=_name: getattr(lib, n)(
+        (2,), out=lib.empty(2, dtype=lib.int64)))
+    case(f"torch.{_name}_like", lambda lib, T, n=_name: getattr(lib, f"{n}_like")(
+        T(INTS)))
+    case(f"torch.{_name}_like", lambda lib, T, n=_name: getattr(lib, f"{n}_like")(
+        input=T(A), dtype=lib.float64, requires_grad=True))
+case("torch.empty", lambda lib, T: lib.empty(size=(2, 3), dtype=lib.int32), "meta")
+case("torch.empty", lambda lib, T: lib.empty(4, 1), "meta")
+case("torch.empty_like", lambda lib, T: lib.empty_like(T(A)), "meta")
+case("torch.empty_like", lambda lib, T: lib.empty_like(input=T(A), dtype=lib.int64), "meta")
+case("torch.full", lambda lib, T: lib.full((2, 3), 7))
+case("torch.full", lambda lib, T: lib.full(size=(2,), fill_value=True))
+case("torch.full", lambda lib, T: lib.full((2,), 1.5, requires_grad=True))
+case("torch.full", lambda lib, T: lib.full((2,), 2.5, dtype=lib.int64))
+case("torch.full_like", lambda lib, T: lib.full_like(T(INTS), 2.7))
+case("torch.full_like", lambda lib, T: lib.full_like(input=T(A), fill_value=3))
+case("torch.arange", lambda lib, T: lib.arange(5))
+case("torch.arange", lambda lib, T: lib.arange(start=1, end=4))
+case("torch.arange", lambda lib, T: lib.arange(end=4))
+case("torch.arange", lambda lib, T: lib.arange(0, 1, 0.25))
+case("torch.arange", lambda lib, T: lib.arange(1, 9, step=3, dtype=lib.float64))
+case("torch.arange", lambda lib, T: lib.arange(lib.tensor(3)))
+case("torch.arange", lambda lib, T: lib.arange(3.0, requires_grad=True))
+case("torch.linspace", lambda lib, T: lib.linspace(0, 1, 5))
+case("torch.linspace", lambda lib, T: lib.linspace(start=-1, end=1, steps=3, dtype=lib.int64))
+case("torch.eye", lambda lib, T: lib.eye(3))
+case("torch.eye", lambda lib, T: lib.eye(n=2, m=3, dtype=lib.int64))
+case("torch.rand", lambda lib, T: lib.rand(2, 3), "meta")
+case("torch.rand", lambda lib, T: lib.rand(size=(2,), dtype=lib.float64, requires_grad=True),
+     "meta")
+case("torch.randn", lambda lib, T: lib.randn((2, 3)), "meta")
+case("torch.randn", lambda lib, T: lib.randn(size=[4], requires_grad=True), "meta")
+case("torch.rand_like", lambda lib, T: lib.rand_like(T(A64)), "meta")
+case("torch.randn_like", lambda lib, T: lib.randn_like(input=T(A), requires_grad=True), "meta")
+case("torch.randint", lambda lib, T: lib.randint(10, (3,)), "meta")
+case("torch.randint", lambda lib, T: lib.randint(3, 10, size=(2, 2)), "meta")
+case("torch.randint", lambda lib, T: lib.randint(low=3, high=10, size=(2,), dtype=lib.float32),
+     "meta")
+case("torch.randint", lambda lib, T: lib.randint(high=1, size=(3,)))  # only 0 can be drawn
+case("torch.randperm", lambda lib, T: lib.randperm(5), "meta")
+case("torch.randperm", lambda lib, T: lib.randperm(n=4, dtype=lib.float64), "meta")
+case("torch.randperm", lambda lib, T: lib.randperm(1))
+case("torch.normal", lambda lib, T: lib.normal(T(A), T(POS)), "meta")
+case("torch.normal", lambda lib, T: lib.normal(mean=T(A), std=0.0))  # std 0: the mean
+case("torch.normal", lambda lib, T: lib.normal(2.0, T(np.zeros(3, np.float32))))
+case("torch.normal", lambda lib, T: lib.normal(mean=T(A)), "meta")
+case("torch.normal", lambda lib, T: lib.normal(0.0, 1.0, (2, 3)), "meta")
+case("torch.normal", lambda lib, T: lib.normal(mean=1.5, std=0.0, size=(2,),
+                                                requires_grad=True, dtype=lib.float64))
+case("torch.normal", lambda lib, T: lib.normal(T(np.zeros((2, 1), np.float32)),
+                                                T(np.zeros(3, np.float32))))
+case("torch.bernoulli", lambda lib, T: lib.bernoulli(T(np.array([0.0, 1.0, 1.0, 0.0]))))
+case("torch.bernoulli", lambda lib, T: lib.bernoulli(input=T(A64 * 0 + 0.5)), "meta")
+# (input then gives only the shape: PyTorch has no derivative for it, ours is 0)
+case("torch.bernoulli", lambda lib, T: lib.bernoulli(lib.tensor(A), p=1.0))
+case("torch.bernoulli", lambda lib, T: lib.bernoulli(lib.tensor(A), 0.0))
+case("torch.multinomial", lambda lib, T: lib.multinomial(T(np.eye(3, dtype=np.float32)), 1))
+case("torch.multinomial", lambda lib, T: lib.multinomial(
+    input=T(np.array([0.0, 5.0, 0.0])), num_samples=4, replacement=True))
+case("torch.multinomial", lambda lib, T: lib.multinomial(T(POS), 3), "meta")
+case("torch.multinomial", lambda lib, T: lib.multinomial(T(POS[0]), 2, False), "meta")
+
+
+def _seeded(lib, T):
+    first = lib.manual_seed(3)
+    a = lib.rand(3)
+    lib.manual_seed(3)
+    return isinstance(first, lib.Generator), lib.equal(a, lib.rand(3))
+
+
+def _generator(lib, T):
+    g = lib.Generator().manual_seed(1)
+    a = lib.randn(3, generator=g)
+    g.manual_seed(1)
+    return lib.equal(a, lib.randn(3, generator=g)), g.initial_seed(), str(g.device)
+
+
+case("torch.manual_seed", _seeded)
+case("torch.Generator", _generator)
+
+# ----- math
+
+_binary = dict(names=("input", "other"))
+fn("add", T_only(A, B), **_binary)
+fn("add", T_only(A, ROW), kw=dict(alpha=2))
+fn("add", lambda lib, T: (T(INTS), 3), kw=dict(alpha=2), **_binary)
+fn("add", lambda lib, T: (T(A), 1.5), kw=dict(alpha=-0.5))
+case("torch.add", lambda lib, T: lib.add(2, T(A)))
+fn("sub", T_only(A, B), kw=dict(alpha=3), **_binary)
+fn("sub", lambda lib, T: (T(INTS), T(INTS[::-1].copy())))
+fn("mul", T_only(A, B), **_binary)
+fn("mul", lambda lib, T: (T(A), 2.5))
+fn("div", T_only(A, POS), **_binary)
+fn("div", lambda lib, T: (T(INTS), 4))
+fn("div", lambda lib, T: (T(INTS), -3), kw=dict(rounding_mode="floor"), **_binary)
+fn("div", lambda lib, T: (T(INTS), -3), kw=dict(rounding_mode="trunc"))
+fn("div", lambda lib, T: (T(A * 4), 1.5), kw=dict(rounding_mode="floor"))
+fn("div", lambda lib, T: (T(A * 4), T(POS)), kw=dict(rounding_mode="trunc"))
+fn("neg", T_only(A), names=("input",))
+fn("neg", lambda lib, T: (T(INTS),))
+fn("pow", lambda lib, T: (T(A), 3), names=("input", "exponent"))
+fn("pow", T_only(POS, B))
+fn("pow", lambda lib, T: (T(INTS), 2))
+case("torch.pow", lambda lib, T: lib.pow(2, T(A)))
+case("torch.pow", lambda lib, T: lib.pow(2, lib.arange(4)))
+for _name in ("sqrt", "exp", "log"):
+    fn(_name, T_only(POS), names=("input",))
+    fn(_name, lambda lib, T: (T(INTS * INTS),))
+for _name in ("abs", "sin", "cos", "tanh", "sigmoid"):
+    fn(_name, T_only(A), names=("input",))
+    fn(_name, T_only(A64))
+fn("abs", lambda lib, T: (T(INTS),))
+for _name in ("clamp", "clip"):
+    fn(_name, lambda lib, T: (T(A), -0.5, 0.5), names=("input", "min", "max"))
+    fn(_name, lambda lib, T: (T(A),), kw=dict(min=0.0))
+    fn(_name, lambda lib, T: (T(INTS),), kw=dict(max=2))
+for _name in ("maximum", "minimum"):
+    fn(_name, T_only(A, B), **_binary)
+    fn(_name, lambda lib, T: (T(A), T(A)))  # ties: half the gradient to each
+    fn(_name, lambda lib, T: (T(INTS), T(INTS[::-1].copy())))
+case("torch.where", lambda lib, T: lib.where(T(MASK), T(A), T(B)))
+case("torch.where", lambda lib, T: lib.where(condition=T(MASK), input=T(A), other=0.0))
+case("torch.where", lambda lib, T: lib.where(T(MASK), T(INTS), T(A64)))
+for _name in ("isnan", "isinf", "isfinite"):
+    fn(_name, T_only(SPECIAL), names=("input",))
+    fn(_name, lambda lib, T: (T(INTS),))
+    fn(_name, T_only(A))
+for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
+    fn(_name, lambda lib, T: (T(INTS), T(INTS[::-1].copy())), **_binary)
+    fn(_name, lambda lib, T: (T(A), 0.0))
+    fn(_name, lambda lib, T: (T(A), T(ROW)))
+    case(f"torch.{_name}", lambda lib, T, n=_name: getattr(lib, n)(
+        T(INTS), 0, out=lib.empty(3, 4, dtype=lib.bool)), label="out=")
+for _name in ("logical_and", "logical_or"):
+    fn(_name, lambda lib, T: (T(INTS), T(A)), **_binary)
+    fn(_name, lambda lib, T: (T(MASK), T(MASK[:, :1].copy())))
+fn("logical_not", lambda lib, T: (T(INTS),), names=("input",))
+fn("logical_not", T_only(SPECIAL))
+case("torch.logical_not", lambda lib, T: lib.logical_not(T(INTS), out=lib.empty(3, 4)))
+fn("allclose", lambda lib, T: (T(A), T(A + 1e-7)), **_binary)
+fn("allclose", lambda lib, T: (T(A), T(B)), kw=dict(rtol=0.0, atol=10.0))
+fn("allclose", lambda lib, T: (T(SPECIAL), T(SPECIAL)), kw=dict(equal_nan=True))
+fn("allclose", lambda lib, T: (T(A), T(ROW)))
+fn("equal", lambda lib, T: (T(INTS), T(INTS.astype(np.float32))), **_binary)
+fn("equal", T_only(A, B))
+fn("equal", lambda lib, T: (T(A), T(A[:2].copy())))
+
+# ----- reductions
+
+for _name in ("sum", "mean"):
+    fn(_name, T_only(A), names=("input",))
+    fn(_name, T_only(A), kw=dict(dim=1, keepdim=True))
+    fn(_name, T_only(A), kw=dict(dim=(0, 1)))
+fn("sum", lambda lib, T: (T(INTS),), kw=dict(dim=0))
+case("torch.mean", lambda lib, T: lib.mean(T(INTS), dtype=lib.float64))
+for _name in ("var", "std"):
+    fn(_name, T_only(A), names=("input",))
+    fn(_name, T_only(A), kw=dict(dim=1, keepdim=True))
+    fn(_name, T_only(A), kw=dict(dim=0, correction=0))
+    fn(_name, T_only(A64), kw=dict(dim=1, unbiased=False))
+for _name in ("max", "min"):
+    fn(_name, T_only(A), names=("input",))
+    fn(_name, T_only(A), kw=dict(dim=1))
+    fn(_name, T_only(A), kw=dict(dim=0, keepdim=True))
+    fn(_name, T_only(A, B))
+fn("amax", T_only(A), names=("input",))
+fn("amax", T_only(A), kw=dict(dim=1, keepdim=True))
+for _name in ("argmax", "argmin"):
+    fn(_name, T_only(A), names=("input",))
+    fn(_name, T_only(A), kw=dict(dim=1, keepdim=True))
+    fn(_name, lambda lib, T: (T(INTS),), kw=dict(dim=0))
+fn("norm", T_only(A), names=("input",))
+fn("norm", T_only(A), kw=dict(p=1, dim=1))
+fn("norm", T_only(A), kw=dict(dim=0, keepdim=True))
+for _name in ("all", "any"):
+    fn(_name, lambda lib, T: (T(INTS),), names=("input",))
+    fn(_name, lambda lib, T: (T(INTS),), kw=dict(dim=1))
+    fn(_name, lambda lib, T: (T(MASK),), kw=dict(dim=-1, keepdim=True))
+    fn(_name, T_only(A), kw=dict(dim=0))
+
+# ----- linear algebra
+
+fn("matmul", T_only(A, M), **_binary)
+fn("matmul", T_only(A, V))
+fn("matmul", T_only(V, V))
+fn("matmul", lambda lib, T: (T(np.stack([A, B])), T(M)))
+case("torch.matmul", lambda lib, T: lib.matmul(T(A).detach(), T(M).detach(),
+                                               out=lib.empty(0)), label="out=")
+fn("mm", T_only(A, M), names=("input", "mat2"))
+fn("dot", T_only(V, ROW))
+fn("t", T_only(A), names=("input",))
+fn("t", T_only(V))
+fn("transpose", lambda lib, T: (T(A), 0, 1), names=("input", "dim0", "dim1"))
+fn("transpose", lambda lib, T: (T(np.stack([A, B])), -1, 0))
+
+# ----- shape
+
+fn("reshape", lambda lib, T: (T(A), (2, 6)), names=("input", "shape"))
+fn("reshape", lambda lib, T: (T(A), (-1,)))
+fn("flatten", T_only(np.stack([A, B])), names=("input",))
+fn("flatten", T_only(np.stack([A, B])), kw=dict(start_dim=1))
+fn("squeeze", T_only(A[:, :1]), names=("input",))
+fn("squeeze", T_only(A[None]), kw=dict(dim=0))
+fn("unsqueeze", lambda lib, T: (T(A), 1), names=("input", "dim"))
+fn("unsqueeze", lambda lib, T: (T(A), -1))
+case("torch.cat", lambda lib, T: lib.cat([T(A), T(B)]))
+case("torch.cat", lambda lib, T: lib.cat(tensors=(T(A), T(B[:, :2])), dim=1))
+case("torch.cat", lambda lib, T: lib.cat([T(INTS), T(A)], dim=0))
+case("torch.stack", lambda lib, T: lib.stack([T(A), T(B)]))
+case("torch.stack", lambda lib, T: lib.stack(tensors=[T(A), T(B)], dim=2))
+fn("split", lambda lib, T: (T(A), 2))
+fn("split", lambda lib, T: (T(A), [1, 3]), kw=dict(dim=1))
+case("torch.split", lambda lib, T: lib.split(tensor=T(A), split_size_or_sections=2, dim=1))
+fn("chunk", lambda lib, T: (T(A), 2), names=("input", "chunks"))
+fn("chunk", lambda lib, T: (T(A), 3), kw=dict(dim=1))
+fn("clone", T_only(A), names=("input",))
+fn("clone", lambda lib, T: (T(INTS),))
+case("torch.Tensor.masked_fill", lambda lib, T: T(A).masked_fill(T(MASK), 0.0))
+case("torch.Tensor.masked_fill", lambda lib, T: T(A).masked_fill(mask=T(MASK[:1]),
+                                                                  value=-1.0))
+
+
+# ----- modes and devices
+
+def _no_grad(lib, T):
+    x = T(A)
+    with lib.no_grad():
+        y = x * 2
+
+    @lib.no_grad()
+    def f():
+        return x * 2
+    return y.requires_grad, f().requires_grad, lib.is_grad_enabled()
+
+
+def _enable_grad(lib, T):
+    x = T(A)
+    with lib.no_grad():
+        with lib.enable_grad():
+            y = x * 2
+    return y.requires_grad, lib.is_grad_enabled()
+
+
+def _set_grad_enabled(lib, T):
+    x = T(A)
+    with lib.set_grad_enabled(False):
+        y = x * 2
+    lib.set_grad_enabled(False)
+    z = x * 2
+    lib.set_grad_enabled(mode=True)
+    return y.requires_grad, z.requires_grad, lib.is_grad_enabled()
+
+
+def _inference_mode(lib, T):
+    x = T(A)
+    with lib.inference_mode():
+        y = x * 2
+        inside = lib.is_grad_enabled()
+        with lib.inference_mode(mode=False):
+            inner = lib.is_grad_enabled()
+
+    @lib.inference_mode
+    def bare():
+        return lib.is_grad_enabled()
+
+    @lib.inference_mode()
+    def called():
+        return lib.is_grad_enabled()
+    with lib.no_grad(), lib.inference_mode(False):
+        reenabled = lib.is_grad_enabled()
+    return (y.requires_grad, inside, inner, bare(), called(), reenabled, bare.__name__,
+            lib.is_grad_enabled())
+
+
+def _device(lib, T):
+    d = lib.device("cuda" if lib.cuda.is_available() else "cpu")
+    return (str(d), d.type, d == lib.device(type="cpu"), str(T(A).to(d).device),
+            str(lib.ones(2, device=d).device))
+
+
+def _cudnn(flag):
+    def read_and_set(lib, T):
+        module = lib.backends.cudnn
+        before = getattr(module, flag)
+        setattr(module, flag, not before)
+        after = getattr(module, flag)
+        setattr(module, flag, before)
+        return before, after, module.is_available()
+    return read_and_set
+
+
+def _default_dtype(lib, T):
+    before = lib.get_default_dtype()
+    lib.set_default_dtype(lib.float64)
+    try:
+        made = (lib.tensor([1.5]).dtype, lib.zeros(2).dtype, lib.arange(0.5, 2).dtype,
+                lib.get_default_dtype(), (lib.ones(2, dtype=lib.float32) + 1.5).dtype)
+    finally:
+        lib.set_default_dtype(before)
+    return (before,) + made + (lib.get_default_dtype(),)
+
+
+case("torch.no_grad", _no_grad)
+case("torch.enable_grad", _enable_grad)
+case("torch.set_grad_enabled", _set_grad_enabled)
+case("torch.inference_mode", _inference_mode)
+case("torch.device", _device)
+case("torch.cuda.is_available", lambda lib, T: (lib.cuda.is_available(),
+                                                lib.cuda.device_count()))
+case("torch.backends.mps.is_available", lambda lib, T: (lib.backends.mps.is_available(),
+                                                        lib.backends.mps.is_built()))
+for _flag in ("deterministic", "benchmark", "enabled"):
+    case(f"torch.backends.cudnn.{_flag}", _cudnn(_flag))
+case("torch.set_default_dtype", _default_dtype)
+case("torch.get_default_dtype", lambda lib, T: lib.get_default_dtype())
+
+
+# ----- torch.nn and torch.nn.functional: what issue 15's earlier work already has
+
+def _module_case(name, *args, data=(A,), **kwargs):
+    def call(lib, T):
+        lib.manual_seed(0)
+        module = getattr(lib.nn, name)(*args, **kwargs)
+        return module(*(T(d) for d in data))
+    return call
+
+
+def _linear(lib, T):
+    layer = lib.nn.Linear(in_features=4, out_features=2, bias=True)
+    with lib.no_grad():
+        layer.weight.copy_(lib.tensor(M.T.copy()))
+        layer.bias.copy_(lib.tensor([0.5, -0.5]))
+    out = layer(T(A))
+    return out, layer.weight.shape, [p.shape for p in layer.parameters()]
+
+
+def _model(container):
+    def call(lib, T):
+        nn = lib.nn
+        layers = [nn.Identity(), nn.Flatten(), nn.ReLU(), nn.Tanh(), nn.Sigmoid()]
+        model = nn.Sequential(*layers) if container == "Sequential" else nn.ModuleList(layers)
+        x = T(A)
+        for layer in (model if container == "ModuleList" else [model]):
+            x = layer(x)
+        return x, len(model)
+    return call
+
+
+class _Scale:
+    """A Module subclass defined the same way in both libraries (for Module and Parameter)."""
+
+    @staticmethod
+    def call(lib, T):
+        class Scale(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = lib.nn.Parameter(lib.tensor(ROW))
+
+            def forward(self, x):
+                return x * self.w
+        module = Scale()
+        out = module(T(A))
+        out.sum().backward()
+        return out.detach(), module.w.grad, [n for n, _ in module.named_parameters()]
+
+
+case("torch.nn.Module", _Scale.call)
+case("torch.nn.Parameter", lambda lib, T: (lib.nn.Parameter(lib.tensor(A)),
+                                           lib.nn.Parameter(lib.tensor(A),
+                                                            requires_grad=False)))
+case("torch.nn.Linear", _linear)
+case("torch.nn.Identity", _module_case("Identity"))
+case("torch.nn.Flatten", _module_case("Flatten", data=(np.stack([A, B]),)))
+case("torch.nn.Flatten", _module_case("Flatten", start_dim=0, end_dim=1,
+                                      data=(np.stack([A, B]),)))
+for _name in ("ReLU", "Tanh", "Sigmoid"):
+    case(f"torch.nn.{_name}", _module_case(_name))
+for _name in ("Softmax", "LogSoftmax"):
+    case(f"torch.nn.{_name}", _module_case(_name, dim=1))
+    case(f"torch.nn.{_name}", _module_case(_name, 0))
+case("torch.nn.Sequential", _model("Sequential"))
+case("torch.nn.ModuleList", _model("ModuleList"))
+PROBS = (1 / (1 + np.exp(-A))).astype(np.float32)
+TARGET01 = (B > 0).astype(np.float32)
+CLASSES = np.array([1, 0, 3])
+for _name in ("MSELoss", "L1Loss"):
+    case(f"torch.nn.{_name}", _module_case(_name, data=(A, B)))
+    case(f"torch.nn.{_name}", _module_case(_name, reduction="sum", data=(A, B)))
+case("torch.nn.BCELoss", _module_case("BCELoss", data=(PROBS, TARGET01)))
+case("torch.nn.BCELoss", _module_case("BCELoss", reduction="none", data=(PROBS, TARGET01)))
+case("torch.nn.BCEWithLogitsLoss", _module_case("BCEWithLogitsLoss", data=(A, TARGET01)))
+case("torch.nn.BCEWithLogitsLoss", lambda lib, T: lib.nn.BCEWithLogitsLoss(
+    pos_weight=lib.tensor(POS[0]))(T(A), T(TARGET01)))
+
+
+def _class_loss(name, log_probs=False, **kwargs):
+    def call(lib, T):
+        x = T(A)
+        if log_probs:
+            x = lib.log_softmax(x, dim=1)
+        if "weight" in kwargs:
+            kwargs["weight"] = lib.tensor(POS[0])
+        return getattr(lib.nn, name)(**kwargs)(x, lib.tensor(CLASSES))
+    return call
+
+
+case("torch.nn.CrossEntropyLoss", _class_loss("CrossEntropyLoss"))
+case("torch.nn.CrossEntropyLoss", _class_loss("CrossEntropyLoss", weight=True,
+                                              ignore_index=0, label_smoothing=0.1))
+case("torch.nn.NLLLoss", _class_loss("NLLLoss", log_probs=True))
+case("torch.nn.NLLLoss", _class_loss("NLLLoss", log_probs=True, reduction="sum"))
+
+
+def _functional(name, make_args, **kwargs):
+    case(f"torch.nn.functional.{name}", lambda lib, T: getattr(
+        tg_F if lib is tg else torch.nn.functional, name)(*make_args(lib, T), **kwargs))
+
+
+_functional("linear", lambda lib, T: (T(A), T(M.T.copy()), T(ROW[:2])))
+_functional("linear", lambda lib, T: (T(A), T(M.T.copy())))
+for _name in ("relu", "tanh", "sigmoid"):
+    _functional(_name, T_only(A))
+for _name in ("softmax", "log_softmax"):
+    _functional(_name, T_only(A), dim=1)
+    _functional(_name, T_only(A64), dim=0)
+for _name in ("mse_loss", "l1_loss"):
+    _functional(_name, T_only(A, B))
+    _functional(_name, T_only(A, B), reduction="none")
+_functional("binary_cross_entropy", T_only(PROBS, TARGET01))
+_functional("binary_cross_entropy", T_only(PROBS, TARGET01), reduction="sum")
+_functional("binary_cross_entropy_with_logits", T_only(A, TARGET01))
+_functional("binary_cross_entropy_with_logits", lambda lib, T: (T(A), T(TARGET01)),
+            reduction="none")
+_functional("cross_entropy", lambda lib, T: (T(A), lib.tensor(CLASSES)))
+_functional("cross_entropy", lambda lib, T: (T(A), lib.tensor(CLASSES)), label_smoothing=0.2)
+_functional("nll_loss", lambda lib, T: (T(A), lib.tensor(CLASSES)))
+_functional("nll_loss", lambda lib, T: (T(A), lib.tensor(CLASSES)), ignore_index=1)
+
+
+# ----------------------------------------------------------------------------- running them
+
+def run(lib, call):
+    """call(lib, T) with T making tensors of lib (floating ones require grad): (result, leaves)."""
+    leaves = []
+
+    def T(array):
+        arr = np.asarray(array)
+        t = lib.tensor(arr, requires_grad=arr.dtype.kind == "f")
+        if arr.dtype.kind == "f":
+            leaves.append(t)
+        return t
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's warnings are compared elsewhere
+        return call(lib, T), leaves
+
+
+def dtype_name(d):
+    return str(d).rsplit(".", 1)[-1]
+
+
+def compare(ours, theirs, kind, tol, where="result"):
+    """Same structure; tensors of the same shape, dtype, requires_grad (and values unless
+    kind is 'meta'); numbers, bools, strings and dtypes equal."""
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, tg.Tensor), f"{where}: {type(ours).__name__}, not a Tensor"
+        assert tuple(ours.shape) == tuple(theirs.shape), f"{where}: shape"
+        assert dtype_name(ours.dtype) == dtype_name(theirs.dtype), f"{where}: dtype"
+        assert ours.requires_grad == theirs.requires_grad, f"{where}: requires_grad"
+        if kind != "meta":
+            np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(),
+                                       rtol=tol, atol=tol, err_msg=where)
+    elif isinstance(theirs, (tuple, list)):
+        assert isinstance(ours, (tuple, list)), f"{where}: {type(ours).__name__}"
+        assert len(ours) == len(theirs), f"{where}: length"
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            compare(a, b, kind, tol, f"{where}[{i}]")
+    elif isinstance(theirs, torch.dtype):
+        assert dtype_name(ours) == dtype_name(theirs), where
+    elif isinstance(theirs, torch.Size):
+        assert tuple(ours) == tuple(theirs), where
+    else:
+        assert type(ours) is type(theirs) and ours == theirs, f"{where}: {ours!r} ≠ {theirs!r}"
+
+
+def tensors_in(result):
+    if isinstance(result, (tuple, list)):
+        return [t for r in result for t in tensors_in(r)]
+    return [result] if isinstance(result, (tg.Tensor, torch.Tensor)) else []
+
+
+def weighted_sum(lib, result):
+    """Σ w ⊙ out over the floating outputs that require grad (w fixed, unequal weights)."""
+    total = None
+    for out in tensors_in(result):
+        if out.requires_grad:
+            w = np.linspace(0.5, 1.5, max(out.numel(), 1)).reshape(tuple(out.shape))
+            term = (out * lib.tensor(w, dtype=out.dtype)).sum()
+            total = term if total is None else total + term
+    return total
+
+
+@pytest.mark.parametrize("qualname,label,call,kind,tol", CASES,
+                         ids=[f"{c[0]} {c[1]}".strip() for c in CASES])
+def test_matches_pytorch(qualname, label, call, kind, tol):
+    ours, our_leaves = run(tg, call)
+    theirs, their_leaves = run(torch, call)
+    compare(ours, theirs, kind, tol)
+    if kind == "meta":
+        return
+    our_loss, their_loss = weighted_sum(tg, ours), weighted_sum(torch, theirs)
+    assert (our_loss is None) == (their_loss is None), "one library recorded a graph"
+    if their_loss is None:
+        return
+    our_loss.backward()
+    their_loss.backward()
+    for i, (a, b) in enumerate(zip(our_leaves, their_leaves)):
+        if b.grad is None:
+            assert a.grad is None, f"input {i}: a gradient where PyTorch has none"
+        else:
+            compare(a.grad, b.grad, "value", max(tol, 1e-5), f"gradient of input {i}")
+
+
+# ----------------------------------------------------------------------------- the scope itself
+
+def present_scope_names():
+    """Qualified names ('torch.add', 'torch.Tensor.add', …) of the scope the engine has."""
+    names = []
+    for title, theirs, ours, groups in coverage.namespaces():
+        names += [f"{title}.{n}" for n in coverage.status(title, theirs, ours, groups)["present"]]
+    return names
+
+
+CHECKED = sorted({c[0] for c in CASES})
+
+
+def test_every_present_name_of_the_scope_has_a_case():
+    present = present_scope_names()
+    assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
+    assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
+    assert len(CHECKED) == len(present) == 183
+    assert len(CASES) >= 2 * len(CHECKED)
+
+
+def test_coverage_document_is_current():
+    assert coverage.DOC.read_text() == coverage.render(), \
+        "docs/pytorch-coverage.md is stale: run python -m tools.coverage"
+
+
+# ----------------------------------------------------------------------------- randomness
+
+N = 20000
+
+
+def test_normal_has_its_mean_and_standard_deviation_in_all_four_forms():
+    tg.manual_seed(1)
+    draws = {
+        "numbers": tg.normal(2.0, 3.0, size=(N,)),
+        "tensor mean": tg.normal(tg.full((N,), 2.0), 3.0),
+        "tensor std": tg.normal(2.0, tg.full((N,), 3.0)),
+        "both tensors": tg.normal(tg.full((N,), 2.0), tg.full((N,), 3.0)),
+    }
+    for form, x in draws.items():
+        values = x.numpy().astype(np.float64)
+        assert abs(values.mean() - 2.0) < 4 * 3.0 / np.sqrt(N), form
+        assert abs(values.std() - 3.0) < 0.1, form
+    assert len(draws) == 4
+
+
+def test_normal_broadcasts_per_entry_means_and_deviations():
+    tg.manual_seed(2)
+    means, stds = tg.tensor([[-5.0], [5.0]]), tg.tensor([0.5, 1.0, 2.0])
+    x = tg.normal(means, stds)
+    assert tuple(x.shape) == (2, 3)
+    many = np.stack([tg.normal(means, stds).numpy() for _ in range(2000)])
+    np.testing.assert_allclose(many.mean(0), [[-5] * 3, [5] * 3], atol=0.2)
+    np.testing.assert_allclose(many.std(0), [[0.5, 1, 2]] * 2, rtol=0.1)
+
+
+def test_bernoulli_draws_ones_with_the_given_probability():
+    tg.manual_seed(3)
+    p = np.array([0.1, 0.5, 0.9])
+    many = tg.bernoulli(tg.tensor(np.tile(p, (N, 1)))).numpy()
+    assert set(np.unique(many)) <= {0.0, 1.0}
+    bound = 4 * np.sqrt(p * (1 - p) / N)
+    assert np.all(np.abs(many.mean(0) - p) < bound)
+    scalar = tg.bernoulli(tg.zeros(N), p=0.25).numpy()
+    assert abs(scalar.mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / N)
+
+
+def _chi_square(counts, probabilities):
+    expected = probabilities * counts.sum()
+    return float(((counts - expected) ** 2 / expected).sum())
+
+
+def test_multinomial_with_replacement_follows_the_weights():
+    tg.manual_seed(4)
+    weights = np.array([1.0, 2.0, 0.0, 3.0, 4.0])
+    draws = tg.multinomial(tg.tensor(weights), N, replacement=True).numpy()
+    counts = np.bincount(draws, minlength=5)
+    assert counts[2] == 0  # a zero weight is never drawn
+    nonzero = weights > 0
+    # chi-square with 3 degrees of freedom: 25 is beyond its 0.99997 quantile
+    assert _chi_square(counts[nonzero], weights[nonzero] / weights.sum()) < 25
+
+
+def test_multinomial_without_replacement_never_repeats_and_draws_in_weight_order():
+    tg.manual_seed(5)
+    weights = np.array([1.0, 2.0, 3.0])
+    rows = tg.multinomial(tg.tensor(np.tile(weights, (N, 1))), 2).numpy()
+    assert np.all(rows[:, 0] != rows[:, 1])
+    first = np.bincount(rows[:, 0], minlength=3)
+    assert _chi_square(first, weights / weights.sum()) < 22  # 2 degrees of freedom
+    # the second draw: P(j second) = Σᵢ≠ⱼ wᵢ/W · wⱼ/(W − wᵢ)
+    W = weights.sum()
+    second_p = np.array([sum(weights[i] / W * weights[j] / (W - weights[i])
+                             for i in range(3) if i != j) for j in range(3)])
+    assert _chi_square(np.bincount(rows[:, 1], minlength=3), second_p) < 22
+    everything = tg.multinomial(tg.tensor([0.0, 1.0, 0.0]), 3).numpy()
+    assert everything[0] == 1 and sorted(everything) == [0, 1, 2]  # zero weights come last
+
+
+@pytest.mark.parametrize("draw", [
+    lambda g: tg.normal(tg.zeros(5), 1.0, generator=g),
+    lambda g: tg.normal(0.0, 1.0, (5,), generator=g),
+    lambda g: tg.bernoulli(tg.full((8,), 0.5), generator=g),
+    lambda g: tg.multinomial(tg.ones(6), 3, generator=g),
+    lambda g: tg.multinomial(tg.ones(2, 6), 4, replacement=True, generator=g),
+    lambda g: tg.randint_like(tg.zeros(5), 10, generator=g),
+], ids=["normal tensor", "normal numbers", "bernoulli", "multinomial",
+        "multinomial with replacement", "randint_like"])
+def test_sampling_repeats_under_a_seed_and_a_generator_keeps_its_own_stream(draw):
+    tg.manual_seed(7)
+    first = draw(None).numpy().copy()
+    tg.manual_seed(7)
+    assert np.array_equal(draw(None).numpy(), first)
+    tg.manual_seed(7)
+    g = tg.Generator().manual_seed(11)
+    mine = draw(g).numpy().copy()
+    assert np.array_equal(draw(None).numpy(), first), "a generator= draw moved the default"
+    g.manual_seed(11)
+    assert np.array_equal(draw(g).numpy(), mine)
+
+
+def test_no_gradient_flows_through_a_sample():
+    mean = tg.zeros(3, requires_grad=True)
+    std = tg.ones(3, requires_grad=True)
+    p = tg.full((3,), 0.5, requires_grad=True)
+    (tg.normal(mean, std).sum() + tg.bernoulli(p).sum()).backward()
+    for t in (mean, std, p):
+        assert np.array_equal(t.grad.numpy(), np.zeros(3, np.float32))
+    assert not tg.multinomial(p, 2).requires_grad
+
+
+# ----------------------------------------------------------------------------- bad input
+
+BAD = [
+    # (what, call(lib), our message must match)
+    ("alpha a float for integers", lambda lib: lib.add(lib.tensor([1]), 2, alpha=2.5),
+     r"alpha must not be a floating point"),
+    ("alpha a bool for floats", lambda lib: lib.add(lib.ones(2), 1, alpha=True),
+     r"Boolean alpha"),
+    ("sub of bools", lambda lib: lib.sub(lib.tensor([True]), lib.tensor([True])),
+     r"(?i)subtraction.*bool"),
+    ("add of a string", lambda lib: lib.add(lib.ones(2), "a"), r"add.*'other'.*str"),
+    ("rounding mode", lambda lib: lib.div(lib.ones(2), 2, rounding_mode="round"),
+     r"rounding_mode.*'round'"),
+    ("integer division by zero", lambda lib: lib.div(lib.tensor([5]), 0,
+                                                     rounding_mode="floor"),
+     r"ZeroDivisionError"),
+    ("neg of bools", lambda lib: lib.neg(lib.tensor([True])), r"(?i)negation.*bool"),
+    ("neg of a number", lambda lib: lib.neg(3), r"neg.*'input'.*int"),
+    ("integers to a negative power", lambda lib: lib.pow(lib.arange(3), -1),
+     r"negative integer powers"),
+    ("out= while recording", lambda lib: lib.add(lib.ones(2, requires_grad=True), 1,
+                                                 out=lib.empty(2)),
+     r"out=.*automatic differentiation"),
+    ("float into an int64 out=", lambda lib: lib.add(lib.ones(2), 1.5,
+                                                     out=lib.zeros(2, dtype=lib.int64)),
+     r"Float can't be cast to.*Long"),
+    ("out= not a tensor", lambda lib: lib.mul(lib.ones(2), 2, out=[0, 0]),
+     r"'out' must be Tensor, not list"),
+    ("matmul out= of another dtype", lambda lib: lib.matmul(
+        lib.ones(2, 2), lib.ones(2, 2), out=lib.empty(2, 2, dtype=lib.float64)),
+     r"dtype float32.*float64"),
+    ("factory dtype against out=", lambda lib: lib.zeros(
+        2, dtype=lib.float32, out=lib.empty(2, dtype=lib.int64)),
+     r"dtype Float does not match.*\(Long\)"),
+    ("size= an int", lambda lib: lib.zeros(size=2), r"'size' must be tuple of ints, not int"),
+    ("sizes twice", lambda lib: lib.rand(2, 3, size=(2, 3)), r"rand.*sizes twice"),
+    ("no size", lambda lib: lib.ones(), r"ones.*size"),
+    ("full with an int size", lambda lib: lib.full(3, 1.0), r"full.*'size'.*int"),
+    ("a negative size", lambda lib: lib.rand(-1), r"negative dimension -1"),
+    ("a float size", lambda lib: lib.randn(2.0), r"randn.*ints"),
+    ("rand of integers", lambda lib: lib.rand(2, dtype=lib.int64), r"rand.*int64"),
+    ("randint without a size", lambda lib: lib.randint(10), r"randint.*size"),
+    ("randint with a float bound", lambda lib: lib.randint(0, 2.5, (3,)), r"'high'.*float"),
+    ("randint with low = high", lambda lib: lib.randint(5, 5, (2,)),
+     r"from=5 >= to=5"),
+    ("randperm of -1", lambda lib: lib.randperm(-1), r"randperm.*negative"),
+    ("arange of bools", lambda lib: lib.arange(5, dtype=lib.bool), r"arange.*bool"),
+    ("arange with a wrong-signed step", lambda lib: lib.arange(0, 5, -1),
+     r"inconsistent with step sign"),
+    ("linspace without steps", lambda lib: lib.linspace(0, 1), r"steps"),
+    ("linspace with float steps", lambda lib: lib.linspace(0, 1, 2.5), r"'steps'.*float"),
+    ("linspace with negative steps", lambda lib: lib.linspace(0, 1, -1),
+     r"steps must be non-negative"),
+    ("eye of a float", lambda lib: lib.eye(2.5), r"eye.*'n'.*float"),
+    ("eye of -1", lambda lib: lib.eye(-1), r"greater or equal to 0"),
+    ("zeros_like of a list", lambda lib: lib.zeros_like([1, 2]), r"'input'.*list"),
+    ("as_tensor with requires_grad", lambda lib: lib.as_tensor([1.0], requires_grad=True),
+     r"requires_grad"),
+    ("from_numpy of a list", lambda lib: lib.from_numpy([1, 2]), r"ndarray.*list"),
+    ("normal of two numbers, no size", lambda lib: lib.normal(0.0, 1.0), r"normal.*size"),
+    ("normal with a negative std", lambda lib: lib.normal(0.0, -1.0, (2,)),
+     r"std >= 0.0, but found std -1"),
+    ("normal with a negative std entry", lambda lib: lib.normal(
+        lib.zeros(3), lib.tensor([1.0, -1.0, 1.0])), r"all elements of std >= 0.0"),
+    ("normal of unbroadcastable shapes", lambda lib: lib.normal(lib.zeros(3), lib.ones(2)),
+     r"\(3,\).*\(2,\)"),
+    ("normal of an int64 mean", lambda lib: lib.normal(lib.zeros(3, dtype=lib.int64), 1.0),
+     r"normal.*int64"),
+    ("normal with size and a tensor mean", lambda lib: lib.normal(lib.zeros(3), 1.0, (3,)),
+     r"size="),
+    ("bernoulli of probabilities above 1", lambda lib: lib.bernoulli(lib.tensor([0.5, 1.5])),
+     r"p_in >= 0 && p_in <= 1"),
+    ("bernoulli of NaN", lambda lib: lib.bernoulli(lib.tensor([float("nan")])),
+     r"p_in >= 0"),
+    ("bernoulli of integers", lambda lib: lib.bernoulli(lib.tensor([0, 1])),
+     r"bernoulli.*int64"),
+    ("bernoulli with p = 1.5", lambda lib: lib.bernoulli(lib.ones(2), 1.5),
+     r"p to be in \[0, 1\], but got p=1.5"),
+    ("bernoulli of a number", lambda lib: lib.bernoulli(0.5), r"'input'.*float"),
+    ("multinomial: more samples than categories", lambda lib: lib.multinomial(
+        lib.ones(3), 4), r"n_sample > prob_dist.size\(-1\)"),
+    ("multinomial: no samples", lambda lib: lib.multinomial(lib.ones(3), 0),
+     r"n_sample <= 0"),
+    ("multinomial: a negative weight", lambda lib: lib.multinomial(
+        lib.tensor([1.0, -1.0]), 1), r"element < 0"),
+    ("multinomial: all weights zero", lambda lib: lib.multinomial(lib.zeros(2), 1),
+     r"sum of probabilities <= 0"),
+    ("multinomial: 3-D", lambda lib: lib.multinomial(lib.ones(2, 2, 2), 1),
+     r"1 or 2 dim"),
+    ("multinomial: integers", lambda lib: lib.multinomial(lib.tensor([1, 2]), 1),
+     r"floating-point dtypes"),
+    ("multinomial: a float count", lambda lib: lib.multinomial(lib.ones(3), 1.5),
+     r"'num_samples'.*float"),
+    ("isnan of a number", lambda lib: lib.isnan(1.0), r"isnan.*'input'.*float"),
+    ("logical_and with a number", lambda lib: lib.logical_and(lib.ones(2), 1),
+     r"logical_and.*'other'.*int"),
+    ("logical_or of unbroadcastable shapes", lambda lib: lib.logical_or(lib.ones(2),
+                                                                        lib.ones(3)),
+     r"\(2,\).*\(3,\)"),
+    ("eq with a string", lambda lib: lib.eq(lib.ones(2), "a"), r"'a'|str"),
+    ("allclose of two dtypes", lambda lib: lib.allclose(lib.ones(2),
+                                                        lib.ones(2, dtype=lib.float64)),
+     r"Float did not match Double"),
+    ("allclose with a number", lambda lib: lib.allclose(lib.ones(2), 1.0),
+     r"'other'.*float"),
+    ("allclose of unbroadcastable shapes", lambda lib: lib.allclose(lib.ones(2), lib.ones(3)),
+     r"\(2,\).*\(3,\)"),
+    ("equal with a list", lambda lib: lib.equal(lib.ones(2), [1, 1]), r"'other'.*list"),
+    ("all along a missing dim", lambda lib: lib.all(lib.ones(2, 2), dim=2),
+     r"out of range"),
+    ("set_default_dtype(int64)", lambda lib: lib.set_default_dtype(lib.int64),
+     r"only floating-point types"),
+    ("set_default_dtype of a name", lambda lib: lib.set_default_dtype("float64"),
+     r"invalid dtype object"),
+    ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
+    ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
+]
+
+
+@pytest.mark.parametrize("what,call,message", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, message):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(Exception) as ours:
+        call(tg)
+    assert isinstance(ours.value, type(theirs.value)) or \
+        issubclass(type(theirs.value), type(ours.value)), \
+        f"{what}: PyTorch raises {type(theirs.value).__name__}, ours {ours.type.__name__}"
+    assert not isinstance(ours.value, AttributeError)
+    assert re.search(message, str(ours.value)), str(ours.value)
+
+
+def test_bad_input_count():
+    assert len(BAD) == 66
+
+
+# ----------------------------------------------------------------------------- out of scope
+
+def _namespace_status():
+    return {title: coverage.status(title, theirs, ours, groups)
+            for title, theirs, ours, groups in coverage.namespaces()}
+
+
+def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
+    engines = {"torch": tg, "torch.nn": tg.nn, "torch.nn.functional": tg_F}
+    checked = 0
+    for title, s in _namespace_status().items():
+        if title not in engines:
+            continue
+        for name in s["out"]:
+            assert not hasattr(engines[title], name), f"{title}.{name}"
+            with pytest.raises(NotInEngine, match=r"does not have .*"):
+                getattr(engines[title], name)
+            checked += 1
+        for name in s["missing"]:
+            top = name.split(".")[0]
+            if not hasattr(engines[title], top):
+                with pytest.raises(NotInEngine, match=r"in the engine's scope .* not written"):
+                    getattr(engines[title], top)
+                checked += 1
+    assert checked == sum(len(s["out"]) for t, s in _namespace_status().items()
+                          if t != "torch.Tensor") + sum(
+        1 for t, s in _namespace_status().items() if t != "torch.Tensor"
+        for n in s["missing"])
+
+
+@pytest.mark.parametrize("module,name,says", [
+    (tg, "conv2d", r"convolution is outside.*nn\.Linear"),
+    (tg.nn, "Conv2d", r"convolution is outside"),
+    (tg.nn, "LSTM", r"recurrent layers are outside"),
+    (tg.nn, "MaxPool2d", r"pooling is outside"),
+    (tg_F, "scaled_dot_product_attention", r"attention is outside.*matmul"),
+    (tg, "float16", r"float32/float64.*Nearby here: float"),
+    (tg.nn, "Linearr", r"outside the engine's scope.*Nearby here: Linear"),
+    (tg, "addd", r"Nearby here: add"),
+], ids=["conv2d", "Conv2d", "LSTM", "MaxPool2d", "attention", "float16", "Linearr", "addd"])
+def test_out_of_scope_names_say_so_and_point_nearby(module, name, says):
+    assert getattr(module, name, "default") == "default"
+    with pytest.raises(AttributeError) as info:
+        getattr(module, name)
+    assert isinstance(info.value, NotInEngine)
+    assert re.search(says, str(info.value)), str(info.value)
+
+
+def test_python_probes_of_dunder_names_stay_plain_attribute_errors():
+    with pytest.raises(AttributeError) as info:
+        tg.__wrapped__
+    assert type(info.value) is AttributeError
+    from tinygrad_edu import testing  # a submodule is still importable through from-import
+    assert testing.__name__ == "tinygrad_edu.testing"

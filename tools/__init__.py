@@ -1,0 +1,1 @@
+"""Scripts that generate the project's documents (run as ``python -m tools.<name>``)."""
