@@ -37,6 +37,13 @@ DIMS = {str(s): s for s in (n, m, k, d, h, o)}
 DOMAINS = ("real", "positive", "nonzero", "probability", "target", "distribution", "mask")
 
 
+def size_cases(names, sizes, label="{}", params=None, pieces=()):
+    """One Case per size tuple, e.g. size_cases("nkm", [(2, 3, 4), (3, 5, 2)]): the dimensions
+    `names` take each tuple's values in turn.  `label` formats the sizes joined by ×."""
+    return [Case(label.format("×".join(map(str, s))), dict(params or {}),
+                 dict(zip(names, s)), pieces=list(pieces)) for s in sizes]
+
+
 class DerivationError(ValueError):
     """Bad input to a derivation: an unknown name, a refused combination, a wrong shape."""
 
@@ -295,7 +302,7 @@ class Derivation:
 
     def __init__(self, name, *, kind, topic, title, forward_unicode, forward_latex, operands,
                  grads, forward, cases, method="vjp", aux=(), output_shape="", params=None,
-                 notes=(), uses=(), numeric_params=None):
+                 notes=(), uses=(), numeric_params=None, thorough_cases=()):
         self.name = name
         self.kind = kind
         self.topic = topic
@@ -306,6 +313,7 @@ class Derivation:
         self.grads = list(grads)
         self.forward = forward
         self.cases = list(cases)
+        self.thorough_cases = list(thorough_cases)  # more shapes, for prove(thorough=True)
         self.method = method
         self.aux = list(aux)
         self.output_shape = output_shape
@@ -403,11 +411,17 @@ class Derivation:
         return arrays, dict(case.params)
 
     # ----- proof ------------------------------------------------------------------------------
-    def prove(self):
+    def proof_cases(self, thorough=False):
+        """The cases prove() runs: ``cases`` (three shapes whose dimensions are pairwise
+        distinct, so a wrong scale such as 1/o for 1/n cannot hide behind n = o), and with
+        thorough=True also ``thorough_cases`` (more and larger shapes)."""
+        return list(self.cases) + (list(self.thorough_cases) if thorough else [])
+
+    def prove(self, thorough=False):
         """Check every closed form entry by entry on small explicit matrices of symbols."""
         start = time.perf_counter()
         methods, failures, entries = {}, [], 0
-        for case in self.cases:
+        for case in self.proof_cases(thorough):
             for piece in case.pieces or [None]:
                 where = case.label + (f" [{piece.label}]" if piece else "")
                 try:
@@ -424,26 +438,27 @@ class Derivation:
                     failures.append(f"{where}: {type(e).__name__}: {e}")
         seconds = time.perf_counter() - start
         return Proof(self.name, ok=not failures and entries > 0,
-                     how=self._how(methods, entries), entries=entries, seconds=seconds,
+                     how=self._how(methods, entries, thorough), entries=entries, seconds=seconds,
                      failures=failures)
 
-    def proof_plan(self):
+    def proof_plan(self, thorough=False):
         """What prove() checks, on which sizes and pieces (no results: for docs and reports)."""
         what = {"vjp": "each entry of the closed form = ∂⟨G, f(inputs)⟩/∂entry",
                 "adjoint": "⟨G, f(A)⟩ = ⟨f*(G), A⟩ identically",
                 "loss": "each entry of the closed form = ∂L/∂entry"}[self.method]
-        sizes = "; ".join(c.label or _case_text(c) for c in self.cases)
+        cases = self.proof_cases(thorough)
+        sizes = "; ".join(c.label or _case_text(c) for c in cases)
         text = f"{what}, on {sizes}"
-        pieces = [p.label for c in self.cases for p in c.pieces]
+        pieces = [p.label for c in cases for p in c.pieces]
         if pieces:
             text += f"; on each piece ({', '.join(dict.fromkeys(pieces))})"
         if self.uses:
             text += f"; uses {', '.join(self.uses)}"
         return text
 
-    def _how(self, methods, entries):
+    def _how(self, methods, entries, thorough=False):
         zeros = ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
-        return f"{self.proof_plan()}: exact zero by {zeros or 'nothing'}"
+        return f"{self.proof_plan(thorough)}: exact zero by {zeros or 'nothing'}"
 
     def _symbolic_values(self, case):
         return {op.name: symbolic_array(op, case.shape_of(op)) for op in self.operands}
@@ -552,8 +567,10 @@ def _to_shape(value, shape, name, wrt):
     shape = tuple(shape)
     if value.shape == shape:
         return value
-    if value.size == int(np.prod(shape)) and value.ndim <= 2 and len(shape) <= 2 \
-            and (value.ndim < 2 or 1 in value.shape):
+    # Only a vector changes form (k×1 or 1×k ↔ k): a 1×k row is never read as a k×1 column,
+    # which would hide a transpose in a rule when one dimension is 1.
+    vector = (len(shape) <= 1 or value.ndim <= 1) and (value.ndim < 2 or 1 in value.shape)
+    if value.size == int(np.prod(shape)) and value.ndim <= 2 and len(shape) <= 2 and vector:
         return value.reshape(shape)
     raise DerivationError(f"{name}: the closed form for ∂L/∂{wrt} has shape {value.shape}, "
                           f"but {wrt} has shape {shape}")

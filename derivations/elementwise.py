@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from . import formula
-from .core import Case, Derivation, DerivationError, Grad, Operand, PieceSpec
+from .core import Case, Derivation, DerivationError, Grad, Operand, PieceSpec, size_cases
 from .evaluate import explicit, sigmoid
 
 x = sp.Symbol("x")
@@ -24,7 +24,16 @@ G_ = Operand("G", ("n", "m"), role="upstream")
 A, G = A_.symbol, G_.symbol
 ONES = sp.OneMatrix(A.shape[0], A.shape[1])
 
-SIZES = Case("2×3", dims={"n": 2, "m": 3})
+# Three shapes whose two dimensions differ (n ≠ m), and different shapes from each other; the
+# thorough profile adds larger ones.  An entrywise rule is the same on every entry, so these
+# check that the closed form keeps its entries in place (no transpose, no broadcast mix-up).
+SIZES = [(2, 3), (3, 4), (4, 1)]
+THOROUGH_SIZES = [(1, 5), (5, 2), (3, 6)]
+
+
+def shape_cases(sizes=SIZES, params=None, pieces=(), label="{}"):
+    """One Case per n×m size in `sizes`, with the op's parameters and pieces."""
+    return size_cases("nm", sizes, label, params, pieces)
 
 
 def entrywise(function):
@@ -51,14 +60,15 @@ def _unary(name, title, f, derivative, forward_text, grad_text, *, domain="real"
     closed = grad_closed if grad_closed is not None else \
         sp.HadamardProduct(G, A.applyfunc(sp.Lambda(x, derivative)))
     forward_function = sp.Lambda(x, explicit(f))  # σ written out: the proof differentiates it
-    case = cases or [Case(SIZES.label, dims=dict(SIZES.dims), pieces=list(pieces))]
+    case = cases or shape_cases(pieces=pieces)
     derivation = Derivation(
         name, kind=kind, topic="elementwise", title=title,
         forward_unicode=forward_text[0], forward_latex=forward_text[1],
         operands=[operand, G_], output_shape="n×m",
         grads=[Grad("A", closed, grad_text[0], grad_text[1], shape="n×m")],
         forward=lambda values, params: entrywise(forward_function)(values["A"]),
-        cases=case, notes=notes, uses=uses)
+        cases=case, notes=notes, uses=uses,
+        thorough_cases=shape_cases(THOROUGH_SIZES, case[0].params, case[0].pieces))
     derivation.expression = f
     derivation.variable = x
     derivation.derivative = derivative
@@ -162,10 +172,9 @@ def pow_():
         grad_closed=p * sp.HadamardProduct(G, sp.HadamardPower(A, p - 1)),
         notes=["proved for symbolic p on A > 0, and for p = 3 and p = −2; with p = 0 the rule "
                "is 0 away from A = 0 (at A = 0 it reads 0·∞; PyTorch and the engine give 0)"],
-        cases=[Case("2×3, symbolic p, A > 0", params={"p": sp.Symbol("p")},
-                    dims={"n": 2, "m": 3}),
-               Case("2×3, p = 3", params={"p": 3}, dims={"n": 2, "m": 3}),
-               Case("2×3, p = −2", params={"p": -2}, dims={"n": 2, "m": 3})])
+        cases=shape_cases(params={"p": sp.Symbol("p")}, label="{}, symbolic p, A > 0")
+        + shape_cases(params={"p": 3}, label="{}, p = 3")
+        + shape_cases(params={"p": -2}, label="{}, p = −2"))
     # Proved for every p at once on positive A, and for integer p on any real A.
     derivation.operands[0].domain = "positive"
     derivation.forward = lambda values, params: entrywise(
@@ -214,12 +223,13 @@ def clamp():
     derivation.params = {"lo": None, "hi": None}
     derivation.numeric_params = [{"lo": -0.5, "hi": 0.7}, {"lo": None, "hi": 0.3},
                                  {"lo": -0.2, "hi": None}]
-    derivation.cases = [Case("2×3, symbolic bounds", params={"lo": real_lo, "hi": real_hi},
-                             dims={"n": 2, "m": 3},
-                             pieces=[PieceSpec("A < lo", below, constant("lo")),
-                                     PieceSpec("lo < A < hi", inside_piece,
-                                               lambda v, p: v["A"]),
-                                     PieceSpec("A > hi", above, constant("hi"))])]
+    pieces = [PieceSpec("A < lo", below, constant("lo")),
+              PieceSpec("lo < A < hi", inside_piece, lambda v, p: v["A"]),
+              PieceSpec("A > hi", above, constant("hi"))]
+    bounds = {"lo": real_lo, "hi": real_hi}
+    derivation.cases = shape_cases(params=bounds, pieces=pieces, label="{}, symbolic bounds")
+    derivation.thorough_cases = shape_cases(THOROUGH_SIZES, bounds, pieces,
+                                            "{}, symbolic bounds")
     return derivation
 
 
@@ -255,7 +265,8 @@ def _binary(name, title, forward, grads, forward_text, *, domains=("real", "real
         forward_unicode=forward_text[0], forward_latex=forward_text[1],
         operands=operands, output_shape="n×m", grads=grads,
         forward=forward,
-        cases=[Case("2×3", dims={"n": 2, "m": 3}, pieces=list(pieces))], notes=notes)
+        cases=shape_cases(pieces=pieces), notes=notes,
+        thorough_cases=shape_cases(THOROUGH_SIZES, pieces=pieces))
 
 
 def _d(wrt):

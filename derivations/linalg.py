@@ -15,7 +15,7 @@ entries, Z = X Wᵀ + 𝟏 bᵀ is n×o.  Hence ∂L/∂W = Gᵀ X (o×d), ∂L/
 
 import sympy as sp
 
-from .core import Case, Derivation, Grad, Operand
+from .core import Derivation, Grad, Operand, size_cases
 
 
 def _d(wrt):
@@ -35,7 +35,8 @@ def matmul():
                Grad("B", A.T * G, "∂L/∂B = Aᵀ G   (k×m) = (k×n)(n×m)",
                     _d("B") + r" = A^\top G", shape="k×m")],
         forward=lambda v, p: v["A"].dot(v["B"]),
-        cases=[Case("n,k,m = 2,3,4", dims={"n": 2, "k": 3, "m": 4})],
+        cases=size_cases("nkm", [(2, 3, 4), (3, 5, 2), (4, 2, 3)], "n×k×m = {}"),
+        thorough_cases=size_cases("nkm", [(5, 4, 1), (1, 6, 5), (6, 1, 7)], "n×k×m = {}"),
         notes=["a 1-D A is a row (1×k) and a 1-D B a column (k×1) for the rule; batched "
                "matmul applies it to every matrix in the batch, and broadcast batch axes are "
                "summed by the engine"])
@@ -55,7 +56,8 @@ def add():
                Grad("b", G.T * sp.OneMatrix(n, 1), "∂L/∂b = Gᵀ 𝟏   (the n rows of G summed)",
                     _d("b") + r" = G^\top \mathbf{1}", shape="m")],
         forward=lambda v, p: v["A"] + v["b"],
-        cases=[Case("n,m = 3,2", dims={"n": 3, "m": 2})],
+        cases=size_cases("nm", [(3, 2), (2, 4), (4, 1)], "n×m = {}"),
+        thorough_cases=size_cases("nm", [(1, 5), (6, 3)], "n×m = {}"),
         notes=["with equal shapes ∂L/∂B = G; for any broadcast the engine sums G over the "
                "broadcast axes, exactly as Gᵀ𝟏 sums the rows here"])
 
@@ -78,7 +80,8 @@ def linear():
                Grad("b", G.T * sp.OneMatrix(n, 1), "∂L/∂b = Gᵀ 𝟏   (o)",
                     _d("b") + r" = G^\top \mathbf{1}", shape="o", rule="add")],
         forward=lambda v, p: v["X"].dot(v["W"].T) + v["b"],
-        cases=[Case("n,d,o = 3,2,4", dims={"n": 3, "d": 2, "o": 4})],
+        cases=size_cases("ndo", [(3, 2, 4), (2, 5, 3), (5, 3, 2)], "n×d×o = {}"),
+        thorough_cases=size_cases("ndo", [(1, 4, 2), (6, 2, 5), (4, 6, 1)], "n×d×o = {}"),
         notes=["one engine op (ops.Linear, PyTorch's addmm), and the same rule as matmul, "
                "permute (Wᵀ) and add composed; the engine sums G's rows for ∂L/∂b; a batch "
                "X (… × d) is n = all its rows; the seed's column form z = W x + b is one row "

@@ -25,12 +25,15 @@ import numpy as np
 import sympy as sp
 
 from .core import (
+    Case,
     Derivation,
     DerivationError,
     Grad,
     Operand,
     Proof,
+    _to_shape,
     did_you_mean,
+    random_array,
     symbolic_array,
     zero_method,
 )
@@ -56,7 +59,15 @@ REFUSED = {
         "cross-entropy −Σ Y⊙log Ŷ needs each row of Ŷ to be a distribution (summing to 1); "
         "independent sigmoids do not sum to 1; use softmax with cross_entropy, or sigmoid with bce",
 }
-PROOF_SIZES = {"n": 2, "d": 2, "h": 3, "o": 2}
+# The chain's proof shape: n, d, h, o pairwise distinct, so that no wrong scale hides behind
+# equal sizes: 1/o for 1/n (n ≠ o), 2/(n(n+1)) for 2/(n·o) (o ≠ n + 1), a hard-coded 1/3
+# (n ≠ 3, n·o ≠ 6), and no transpose hides behind a square W or a one-column X (d, h ≥ 2).
+PROOF_SIZES = {"n": 4, "d": 5, "h": 3, "o": 2}
+THOROUGH_SIZES = [{"n": 5, "d": 2, "h": 4, "o": 3}]
+
+
+def _sizes_label(sizes):
+    return ", ".join(f"{k}={v}" for k, v in sizes.items())
 
 x = sp.Symbol("x")
 X_ = Operand("X", ("n", "d"), role="data")
@@ -218,7 +229,9 @@ class MLPChain(Derivation):
             forward_latex=r"Z_1 = X W_1^\top + \mathbf{1} b_1^\top,\; H_1 = %s(Z_1),\; "
                           r"Z_2 = H_1 W_2^\top + \mathbf{1} b_2^\top,\; %s,\; %s"
                           % (hidden_latex, output_latex, loss_latex),
-            operands=operands, grads=grads, aux=aux, forward=None, cases=[], method="loss",
+            operands=operands, grads=grads, aux=aux, forward=None, method="loss",
+            cases=[Case(_sizes_label(PROOF_SIZES), dims=dict(PROOF_SIZES))],
+            thorough_cases=[Case(_sizes_label(s), dims=dict(s)) for s in THOROUGH_SIZES],
             output_shape="scalar", params={"dim": 1},
             uses=self._lemmas(hidden, output))
 
@@ -318,8 +331,7 @@ class MLPChain(Derivation):
         return -c * np.sum(y * log(yhat))
 
     # ----- proof -----------------------------------------------------------------------------
-    def _values(self):
-        sizes = PROOF_SIZES
+    def _values(self, sizes):
         values = {}
         for op in self.operands:
             shape = tuple(sizes[s] for s in op.shape)
@@ -340,10 +352,10 @@ class MLPChain(Derivation):
             env.bind(symbol, value)
         return env
 
-    def _cut_residuals(self):
-        """(label, residual) for every entry of every step, plus the column-form checks."""
-        values = self._values()
-        sizes = PROOF_SIZES
+    def _cut_residuals(self, sizes):
+        """(label, residual) for every entry of every step, plus the column-form checks, on
+        explicit matrices of the given sizes {n, d, h, o}."""
+        values = self._values(sizes)
         shape = {"Z1": (sizes["n"], sizes["h"]), "H1": (sizes["n"], sizes["h"]),
                  "M1": (sizes["n"], sizes["h"]), "Z2": (sizes["n"], sizes["o"]),
                  "Yhat": (sizes["n"], sizes["o"])}
@@ -365,7 +377,7 @@ class MLPChain(Derivation):
                 variables = overrides[target] if target == cut else values[target]
                 grad = self.grad(target)
                 closed = np.asarray(evaluate(grad.closed_form, env), dtype=object)
-                closed = closed.reshape(variables.shape)
+                closed = _to_shape(closed, variables.shape, self.name, target)
                 for index in np.ndindex(variables.shape):
                     truth = sp.diff(loss, variables[index])
                     yield f"{grad.quantity}{list(index)}", closed[index] - truth
@@ -404,35 +416,38 @@ class MLPChain(Derivation):
         for index in np.ndindex(batch.shape):
             yield f"column form of ∂L/∂W₂{list(index)}", column[index] - batch[index]
 
-    def proof_plan(self):
-        sizes = ", ".join(f"{k}={v}" for k, v in PROOF_SIZES.items())
+    def proof_plan(self, thorough=False):
+        sizes = "; ".join(case.label for case in self.proof_cases(thorough))
         text = (f"each step's composed closed form = ∂L/∂entry of the loss built entry by entry "
                 f"(all 8 steps, and the column form of ∂L/∂W₂), on {sizes}")
         if self.uses:
             text += f"; uses {', '.join(self.uses)}"
         return text
 
-    def prove(self):
+    def prove(self, thorough=False):
         start = time.perf_counter()
         methods, failures, entries = {}, [], 0
-        try:
-            for label, residual in self._cut_residuals():
-                entries += 1
-                how = zero_method(residual)
-                if how is None:
-                    failures.append(f"{label} differs by {sp.sstr(residual)[:200]}")
-                else:
-                    methods[how] = methods.get(how, 0) + 1
-        except (ValueError, TypeError, KeyError, IndexError) as e:
-            failures.append(f"{type(e).__name__}: {e}")
+        for case in self.proof_cases(thorough):
+            try:
+                for label, residual in self._cut_residuals(case.dims):
+                    entries += 1
+                    how = zero_method(residual)
+                    if how is None:
+                        failures.append(f"{case.label}: {label} differs by "
+                                        f"{sp.sstr(residual)[:200]}")
+                    else:
+                        methods[how] = methods.get(how, 0) + 1
+            except (ValueError, TypeError, KeyError, IndexError) as e:
+                failures.append(f"{case.label}: {type(e).__name__}: {e}")
         zeros = ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
-        how = f"{self.proof_plan()}: exact zero by {zeros or 'nothing'}"
+        how = f"{self.proof_plan(thorough)}: exact zero by {zeros or 'nothing'}"
         return Proof(self.name, ok=not failures and entries > 0, how=how, entries=entries,
                      seconds=time.perf_counter() - start, failures=failures)
 
     def sample(self, rng, case=None, dims=None):
-        from .core import random_array
-        sizes = {**PROOF_SIZES, **(dims or {})}
+        """Random X, W₁, b₁, W₂, b₂, Y at the case's sizes (the proof's by default), any of
+        them replaced by `dims`."""
+        sizes = {**(case.dims if case else PROOF_SIZES), **(dims or {})}
         return ({op.name: random_array(op, tuple(sizes[s] for s in op.shape), rng)
                  for op in self.operands}, {})
 

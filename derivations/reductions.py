@@ -35,13 +35,31 @@ class UnreduceMean(Unreduce):
         return Unreduce.compute(self, env, g, a) * env.scalar(sp.Rational(1, count))
 
 
-def _reduction_cases():
-    return [Case("A 2×3, all entries", params={"dim": None}, shapes={"A": (2, 3), "G": ()}),
-            Case("A 2×3, dim=1", params={"dim": (1,)}, shapes={"A": (2, 3), "G": (2,)}),
-            Case("A 2×3, dim=0, keepdim", params={"dim": (0,), "keepdim": True},
-                 shapes={"A": (2, 3), "G": (1, 3)}),
-            Case("A 2×3×2, dims=(0, 2)", params={"dim": (0, 2)},
-                 shapes={"A": (2, 3, 2), "G": (3,)})]
+SIZES = [(2, 3), (3, 4), (5, 2)]
+THOROUGH_SIZES = [(4, 1), (1, 6), (6, 5)]
+
+
+def _reduction_cases(sizes=SIZES, blocks=((2, 3, 4), (4, 2, 3))):
+    """For each n×m size: over all entries, along dim=1, along dim=0 with keepdim; and a 3-D
+    block reduced over dims (0, 2)."""
+    cases = []
+    for rows, cols in sizes:
+        shape = (rows, cols)
+        text = f"{rows}×{cols}"
+        cases += [Case(f"A {text}, all entries", params={"dim": None},
+                       shapes={"A": shape, "G": ()}),
+                  Case(f"A {text}, dim=1", params={"dim": (1,)},
+                       shapes={"A": shape, "G": (rows,)}),
+                  Case(f"A {text}, dim=0, keepdim", params={"dim": (0,), "keepdim": True},
+                       shapes={"A": shape, "G": (1, cols)})]
+    for block in blocks:
+        cases.append(Case(f"A {'×'.join(map(str, block))}, dims=(0, 2)", params={"dim": (0, 2)},
+                          shapes={"A": block, "G": (block[1],)}))
+    return cases
+
+
+def _thorough_reduction_cases():
+    return _reduction_cases(THOROUGH_SIZES, blocks=((3, 5, 2),))
 
 
 def _sum_forward(values, params):
@@ -61,7 +79,8 @@ def sum_():
                     r"\frac{\partial L}{\partial A} = G \text{ broadcast back along dim:}\;"
                     r" g\,\mathbf{1}\mathbf{1}^\top,\; G\,\mathbf{1}^\top,\; \mathbf{1}\,G^\top",
                     shape="A's shape")],
-        forward=_sum_forward, cases=_reduction_cases(), params={"dim": None, "keepdim": False})
+        forward=_sum_forward, cases=_reduction_cases(), params={"dim": None, "keepdim": False},
+        thorough_cases=_thorough_reduction_cases())
 
 
 def mean():
@@ -85,7 +104,8 @@ def mean():
                     r"along dim:}\; \tfrac{g}{nm}\mathbf{1}\mathbf{1}^\top,\; "
                     r"\tfrac{1}{m} G\,\mathbf{1}^\top",
                     shape="A's shape")],
-        forward=forward, cases=_reduction_cases(), params={"dim": None, "keepdim": False})
+        forward=forward, cases=_reduction_cases(), params={"dim": None, "keepdim": False},
+        thorough_cases=_thorough_reduction_cases())
 
 
 def _extremum(kind):
@@ -128,7 +148,30 @@ def _extremum(kind):
         return rows.reshape(-1, 1) if params.get("keepdim") else rows
 
     word = "largest" if kind == "max" else "smallest"
-    full_cases = [(0, 1), (1, 2)]
+
+    def cases_at(shape):
+        """Over all entries (the extreme at two places), along dim=1 (each row's extreme in a
+        different column), and along dim=1 with keepdim."""
+        rows, cols = shape
+        text = f"{rows}×{cols}"
+        positions = [(0, min(1, cols - 1)), (rows - 1, cols - 1)]
+        columns = [tuple((i + shift) % cols for i in range(rows)) for shift in (0, 1)]
+        reversed_columns = tuple((cols - 1 - i) % cols for i in range(rows))
+        return [
+            Case(f"A {text}, all entries", params={"dim": None, "kind": kind},
+                 shapes={"A": shape, "G": ()},
+                 pieces=[PieceSpec(f"a{p} {word}", full_piece(p), full_branch(p))
+                         for p in positions]),
+            Case(f"A {text}, dim=1", params={"dim": 1, "kind": kind},
+                 shapes={"A": shape, "G": (rows,)},
+                 pieces=[PieceSpec(f"rows' {word} at columns {c}", row_piece(c),
+                                   row_branch(c, False)) for c in columns]),
+            Case(f"A {text}, dim=1, keepdim", params={"dim": 1, "keepdim": True, "kind": kind},
+                 shapes={"A": shape, "G": (rows, 1)},
+                 pieces=[PieceSpec(f"rows' {word} at columns {reversed_columns}",
+                                   row_piece(reversed_columns),
+                                   row_branch(reversed_columns, True))])]
+
     return Derivation(
         kind, kind="op", topic="reductions", title=f"{kind} over all entries or along a dim",
         forward_unicode=f"out = {kind} A (over all entries, or along dim)",
@@ -142,18 +185,8 @@ def _extremum(kind):
                     + r" \text{ (ties: see notes)}",
                     shape="A's shape")],
         forward=forward,
-        cases=[Case("A 2×3, all entries", params={"dim": None, "kind": kind},
-                    shapes={"A": (2, 3), "G": ()},
-                    pieces=[PieceSpec(f"a{p} {word}", full_piece(p), full_branch(p))
-                            for p in full_cases]),
-               Case("A 2×3, dim=1", params={"dim": 1, "kind": kind},
-                    shapes={"A": (2, 3), "G": (2,)},
-                    pieces=[PieceSpec(f"rows' {word} at columns {c}", row_piece(c),
-                                      row_branch(c, False)) for c in [(0, 2), (1, 1)]]),
-               Case("A 2×3, dim=1, keepdim", params={"dim": 1, "keepdim": True, "kind": kind},
-                    shapes={"A": (2, 3), "G": (2, 1)},
-                    pieces=[PieceSpec(f"rows' {word} at columns (2, 0)", row_piece((2, 0)),
-                                      row_branch((2, 0), True))])],
+        cases=[case for shape in SIZES for case in cases_at(shape)],
+        thorough_cases=[case for shape in THOROUGH_SIZES for case in cases_at(shape)],
         params={"dim": None, "keepdim": False, "kind": kind},
         notes=[f"ties, as PyTorch: over all entries G is split evenly among the tied {word} "
                f"entries; along a dim it all goes to the index {kind}(dim) returns"])

@@ -27,9 +27,15 @@ def explicit_softmax(a, dim):
     return e / np.sum(e, axis=dim, keepdims=True)
 
 
-def _cases():
-    return [Case("2×3, dim=1", params={"dim": 1}, dims={"n": 2, "m": 3}),
-            Case("3×2, dim=0", params={"dim": 0}, dims={"n": 3, "m": 2})]
+def _cases(sizes=((2, 3), (3, 4), (4, 2))):
+    """Along rows (dim=1) at each n×m size, and along columns (dim=0) at each size turned."""
+    return [Case(f"{rows}×{cols}, dim={dim}", params={"dim": dim},
+                 dims={"n": rows, "m": cols} if dim == 1 else {"n": cols, "m": rows})
+            for dim in (1, 0) for rows, cols in sizes]
+
+
+def _thorough_cases():
+    return _cases(((1, 5), (5, 3)))
 
 
 def jacobian_lemma():
@@ -68,7 +74,7 @@ def softmax():
                     r"\frac{\partial L}{\partial A} = S \odot \left(G - (G \odot S)"
                     r"\mathbf{1}\mathbf{1}^\top\right)", shape="n×m")],
         forward=lambda v, p: explicit_softmax(v["A"], p["dim"]),
-        cases=_cases(), params={"dim": -1},
+        cases=_cases(), params={"dim": -1}, thorough_cases=_thorough_cases(),
         notes=["the Jacobian of one row is diag(s) − s sᵀ; this proof also checks "
                "∂s_k/∂z_j = s_k([k = j] − s_j), the lemma the MLP chain proofs use"])
 
@@ -86,7 +92,7 @@ def log_softmax():
                     r"^\top\right)", shape="n×m")],
         forward=lambda v, p: np.vectorize(sp.log, otypes=[object])(
             explicit_softmax(v["A"], p["dim"])),
-        cases=_cases(), params={"dim": -1})
+        cases=_cases(), params={"dim": -1}, thorough_cases=_thorough_cases())
 
 
 def derivations():

@@ -62,7 +62,8 @@ def reshape():
         lambda v, p: np.reshape(v["A"], p["shape"]),
         [Case("2×3 → 3×2", params={"shape": (3, 2)}, shapes={"A": (2, 3), "G": (3, 2)}),
          Case("2×3 → 6", params={"shape": (6,)}, shapes={"A": (2, 3), "G": (6,)}),
-         Case("2×3×2 → 4×3", params={"shape": (4, 3)}, shapes={"A": (2, 3, 2), "G": (4, 3)})])
+         Case("2×3×4 → 4×6", params={"shape": (4, 6)}, shapes={"A": (2, 3, 4), "G": (4, 6)}),
+         Case("5×1 → 1×5", params={"shape": (1, 5)}, shapes={"A": (5, 1), "G": (1, 5)})])
 
 
 def permute():
@@ -76,7 +77,9 @@ def permute():
         lambda v, p: np.transpose(v["A"], p["dims"]),
         [Case("2×3, transpose", params={"dims": (1, 0)}, shapes={"A": (2, 3), "G": (3, 2)}),
          Case("2×3×4, dims (2, 0, 1)", params={"dims": (2, 0, 1)},
-              shapes={"A": (2, 3, 4), "G": (4, 2, 3)})])
+              shapes={"A": (2, 3, 4), "G": (4, 2, 3)}),
+         Case("4×1×5, dims (1, 2, 0)", params={"dims": (1, 2, 0)},
+              shapes={"A": (4, 1, 5), "G": (1, 5, 4)})])
 
 
 def expand():
@@ -88,7 +91,8 @@ def expand():
               shape="A's shape")],
         lambda v, p: np.array(np.broadcast_to(v["A"], p["shape"]), dtype=object),
         [Case("1×3 → 2×3", params={"shape": (2, 3)}, shapes={"A": (1, 3), "G": (2, 3)}),
-         Case("3×1 → 2×3×4", params={"shape": (2, 3, 4)}, shapes={"A": (3, 1), "G": (2, 3, 4)})],
+         Case("3×1 → 2×3×4", params={"shape": (2, 3, 4)}, shapes={"A": (3, 1), "G": (2, 3, 4)}),
+         Case("4 → 5×2×4", params={"shape": (5, 2, 4)}, shapes={"A": (4,), "G": (5, 2, 4)})],
         notes=["every broadcast in the engine is undone by this same sum, in autograd.py"])
 
 
@@ -109,7 +113,11 @@ def index():
               shapes={"A": (4, 3), "G": (2, 2)}),
          Case("([0, 3, 0], 1)", params={"key": (np.array([0, 3, 0]), 1)},
               shapes={"A": (4, 3), "G": (3,)}),
-         Case("boolean mask", params={"key": (mask,)}, shapes={"A": (4, 3), "G": (6,)})],
+         Case("boolean mask", params={"key": (mask,)}, shapes={"A": (4, 3), "G": (6,)}),
+         Case("A 2×5, [:, [4, 1, 4]]", params={"key": (slice(None), np.array([4, 1, 4]))},
+              shapes={"A": (2, 5), "G": (2, 3)}),
+         Case("A 3×1×4, [1:, 0, ::3]", params={"key": (slice(1, None), 0, slice(None, None, 3))},
+              shapes={"A": (3, 1, 4), "G": (2, 2)})],
         notes=["as a matrix: gathering rows is P A with P a 0/1 selection matrix, and the "
                "adjoint is Pᵀ G, which adds G's rows back where they came from"])
 
@@ -136,7 +144,11 @@ def index_put():
          Case("rows [1, 3], V one row broadcast", params={"key": (np.array([1, 3]),)},
               shapes={"A": (4, 3), "V": (3,), "G": (4, 3)}),
          Case("[0:2, 1]", params={"key": (slice(0, 2), 1)},
-              shapes={"A": (4, 3), "V": (2,), "G": (4, 3)})],
+              shapes={"A": (4, 3), "V": (2,), "G": (4, 3)}),
+         Case("A 2×5, [:, [0, 3]] = V 2×2", params={"key": (slice(None), np.array([0, 3]))},
+              shapes={"A": (2, 5), "V": (2, 2), "G": (2, 5)}),
+         Case("A 3×4×2, [2, 1:3] = V 2", params={"key": (2, slice(1, 3))},
+              shapes={"A": (3, 4, 2), "V": (2,), "G": (3, 4, 2)})],
         operands=[A_, V_, G_],
         notes=["keys name distinct places; with a repeated place the last write wins and "
                "PyTorch leaves the result unspecified"])
@@ -156,7 +168,9 @@ def cat():
         [Case("2×3 and 1×3, dim=0", params={"dim": 0},
               shapes={"A": (2, 3), "B": (1, 3), "G": (3, 3)}),
          Case("2×3 and 2×2, dim=1", params={"dim": 1},
-              shapes={"A": (2, 3), "B": (2, 2), "G": (2, 5)})],
+              shapes={"A": (2, 3), "B": (2, 2), "G": (2, 5)}),
+         Case("4×1×3 and 4×2×3, dim=1", params={"dim": 1},
+              shapes={"A": (4, 1, 3), "B": (4, 2, 3), "G": (4, 3, 3)})],
         operands=[A_, B_, G_], params={"dim": 0},
         notes=["with more inputs each one gets its own slice the same way"])
 
@@ -174,7 +188,9 @@ def stack():
         [Case("two 2×3, dim=0", params={"dim": 0},
               shapes={"A": (2, 3), "B": (2, 3), "G": (2, 2, 3)}),
          Case("two 2×3, dim=2", params={"dim": 2},
-              shapes={"A": (2, 3), "B": (2, 3), "G": (2, 3, 2)})],
+              shapes={"A": (2, 3), "B": (2, 3), "G": (2, 3, 2)}),
+         Case("two 4×1, dim=1", params={"dim": 1},
+              shapes={"A": (4, 1), "B": (4, 1), "G": (4, 2, 1)})],
         operands=[A_, B_, G_], params={"dim": 0})
 
 
@@ -198,7 +214,9 @@ def split():
         [Case("5×3 → 2×3, 3×3", params={"sizes": (2, 3), "dim": 0},
               shapes={"A": (5, 3), "G1": (2, 3), "G2": (3, 3)}),
          Case("2×5 → 2×1, 2×4, dim=1", params={"sizes": (1, 4), "dim": 1},
-              shapes={"A": (2, 5), "G1": (2, 1), "G2": (2, 4)})],
+              shapes={"A": (2, 5), "G1": (2, 1), "G2": (2, 4)}),
+         Case("3×6×2 → 3×4×2, 3×2×2, dim=1", params={"sizes": (4, 2), "dim": 1},
+              shapes={"A": (3, 6, 2), "G1": (3, 4, 2), "G2": (3, 2, 2)})],
         operands=[A_, G1_, G2_], kind="quantity", params={"dim": 0},
         notes=["split and cat are adjoint to each other"])
 

@@ -1,0 +1,669 @@
+"""The bridge: every proved rule, evaluated as numbers, against the engine's ``.grad``.
+
+A proof (derivations/*.py) shows that a closed form such as ∂L/∂A = G Bᵀ is the derivative of
+the op's definition; it says nothing about tinygrad_edu's code.  This module closes the gap
+without PyTorch: for each derivation it builds the op from tinygrad_edu Tensors, runs
+``.backward()``, and compares every ``.grad`` with the derivation's NumPy-callable form (the
+same closed form ``prove()`` checked, walked by derivations.evaluate) on the same numbers.
+
+The engine has several code paths per rule, so each rule is checked on each that applies:
+    float64 and float32      inputs rounded to the dtype; the formula runs in float64 on the
+                             rounded numbers, so only the engine's own rounding differs
+    1-D, 2-D, batched (3-D)  entrywise rules and losses on rows: a batch … × m is its rows
+                             (the rule is the same on every entry); matmul on every matrix of
+                             the batch (ᵀ swaps the last two axes), a 1-D A a row, a 1-D B a
+                             column; linear with X … × d, n = all its rows
+    broadcasting operands    the formula at the broadcast shape, then summed over the broadcast
+                             axes (the rule 'add' proves: ∂L/∂b = Gᵀ 𝟏)
+    over 4096 entries        where speedups.zero_where switches from np.where to bit arithmetic
+    kinks and ties           relu′(0) = 0, |x|′(0) = 0, clamp at its bounds, maximum/max ties:
+                             the convention written in the closed form (Heaviside(x, 0), sign,
+                             Heaviside(x, ½)) against the engine, exactly at the kink
+    targets and weights      ∂L/∂Y of mse, bce, bce_with_logits; W and pos_weight P of the
+                             weighted bce_with_logits (the engine's hand-written Functions)
+    each MLP chain           at CHAIN_SHAPES random (n, d, h, o) and once with n·h > 4096
+
+Tolerance: |engine − formula| ≤ tol · (|formula| + max(max |formula|, 10⁻³)), tol = 1e-9 for
+float64 and 2e-4 for float32; a wrong scale or sign is off by far more.
+
+This is the only module in derivations/ that imports tinygrad_edu, and only inside functions:
+the proofs never need the engine, and the engine never imports SymPy.
+
+    >>> from derivations import engine_bridge
+    >>> report = engine_bridge.check_engine()        # every derivation, every path
+    >>> report.ok, report.counts["matmul"]
+"""
+
+import ast
+import pathlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .core import DerivationError
+
+DTYPES = ("float64", "float32")
+TOLERANCE = {"float64": 1e-9, "float32": 2e-4}
+SCALE_FLOOR = 1e-3  # a gradient that is 0 in exact arithmetic (softmax over one class) is
+# rounding noise in the formula; entries this small compare absolutely
+CHAIN_SHAPES = 20  # random (n, d, h, o) per MLP chain and dtype
+LARGE = (65, 64)  # 4160 entries: over speedups._WHERE_LIMIT = 4096
+ENTRYWISE = ("neg", "pow", "exp", "log", "sqrt", "sin", "cos", "abs", "relu", "tanh",
+             "sigmoid", "clamp", "cast", "clone", "sub", "mul", "div", "pow_tensor", "maximum",
+             "minimum", "where", "scaled_tanh")
+BROADCASTING = ("add", "sub", "mul", "div", "pow_tensor", "maximum", "minimum", "where")
+ROW_LOSSES = ("mse", "bce", "bce_with_logits", "bce_with_logits_weighted")
+
+
+# --------------------------------------------------------------------------------------------
+# The engine's composition for each derivation, by name (tinygrad_edu imported lazily)
+# --------------------------------------------------------------------------------------------
+
+def compositions():
+    """{derivation name: build(T, params)} — the op, or the loss, built from Tensors T by the
+    engine's public API (as a learner writes it).  Chains return (loss, intermediates)."""
+    import tinygrad_edu as tg
+    import tinygrad_edu.nn.functional as F
+
+    from . import mlp
+
+    def reduction(reduce):
+        return "mean" if reduce == "mean" else "sum"
+
+    def losses(reduce):
+        def total(t):
+            return t.mean() if reduce == "mean" else t.sum()
+        return {
+            "mse": lambda T, p: F.mse_loss(T["Yhat"], T["Y"], reduction=reduction(reduce)),
+            # the engine's hand-written BinaryCrossEntropy Function
+            "bce": lambda T, p: F.binary_cross_entropy(T["Yhat"], T["Y"],
+                                                       reduction=reduction(reduce)),
+            "bce_with_logits": lambda T, p: F.binary_cross_entropy_with_logits(
+                T["Z"], T["Y"], reduction=reduction(reduce)),
+            "bce_with_logits_weighted": lambda T, p: F.binary_cross_entropy_with_logits(
+                T["Z"], T["Y"], weight=T["W"], pos_weight=T["P"], reduction=reduction(reduce)),
+            "cross_entropy": lambda T, p: total(-(T["Y"] * T["Yhat"].log()).sum(dim=1)),
+            "softmax_cross_entropy": lambda T, p: F.cross_entropy(
+                T["Z"], T["Y"], reduction=reduction(reduce)),
+        }
+
+    def extremum(kind):
+        def build(T, p):
+            method = T["A"].max if kind == "max" else T["A"].min
+            if p.get("dim") is None:
+                return method()
+            return method(dim=p["dim"], keepdim=p.get("keepdim", False))[0]
+        return build
+
+    def index_put(T, p):
+        out = T["A"].clone()
+        out[p["key"]] = T["V"]
+        return out
+
+    def cast(T, p):  # float64 → float32, float32 → float64: the other dtype either way
+        a = T["A"]
+        return a.double() if a.dtype == tg.float32 else a.float()
+
+    def dims(p):
+        return p.get("dim"), p.get("keepdim", False)
+
+    table = {
+        "matmul": lambda T, p: T["A"] @ T["B"],
+        "add": lambda T, p: T["A"] + T["b"],
+        "linear": lambda T, p: F.linear(T["X"], T["W"], T["b"]),
+        "neg": lambda T, p: -T["A"],
+        "pow": lambda T, p: T["A"] ** p["p"],
+        "exp": lambda T, p: T["A"].exp(),
+        "log": lambda T, p: T["A"].log(),
+        "sqrt": lambda T, p: T["A"].sqrt(),
+        "sin": lambda T, p: T["A"].sin(),
+        "cos": lambda T, p: T["A"].cos(),
+        "abs": lambda T, p: T["A"].abs(),
+        "relu": lambda T, p: T["A"].relu(),
+        "tanh": lambda T, p: T["A"].tanh(),
+        "sigmoid": lambda T, p: T["A"].sigmoid(),
+        "clamp": lambda T, p: T["A"].clamp(min=p["lo"], max=p["hi"]),
+        "cast": cast,
+        "clone": lambda T, p: T["A"].clone(),
+        "sub": lambda T, p: T["A"] - T["B"],
+        "mul": lambda T, p: T["A"] * T["B"],
+        "div": lambda T, p: T["A"] / T["B"],
+        "pow_tensor": lambda T, p: T["A"] ** T["B"],
+        "maximum": lambda T, p: tg.maximum(T["A"], T["B"]),
+        "minimum": lambda T, p: tg.minimum(T["A"], T["B"]),
+        "where": lambda T, p: tg.where(T["C"], T["A"], T["B"]),
+        "scaled_tanh": lambda T, p: 2 * T["A"].tanh(),
+        "sum": lambda T, p: T["A"].sum(dim=dims(p)[0], keepdim=dims(p)[1]),
+        "mean": lambda T, p: T["A"].mean(dim=dims(p)[0], keepdim=dims(p)[1]),
+        "max": extremum("max"),
+        "min": extremum("min"),
+        "softmax": lambda T, p: T["A"].softmax(p["dim"]),
+        "log_softmax": lambda T, p: T["A"].log_softmax(p["dim"]),
+        "reshape": lambda T, p: T["A"].reshape(p["shape"]),
+        "permute": lambda T, p: T["A"].permute(*p["dims"]),
+        "expand": lambda T, p: T["A"].expand(*p["shape"]),
+        "index": lambda T, p: T["A"][p["key"]],
+        "index_put": index_put,
+        "cat": lambda T, p: tg.cat([T["A"], T["B"]], dim=p["dim"]),
+        "stack": lambda T, p: tg.stack([T["A"], T["B"]], dim=p["dim"]),
+        "split": lambda T, p: T["A"].split(list(p["sizes"]), dim=p["dim"]),
+    }
+    for reduce, suffix in (("mean", ""), ("sum", "_sum")):
+        for base, build in losses(reduce).items():
+            table[base + suffix] = build
+    for chain in mlp.all_chains():
+        table[chain.name] = _chain_composition(chain)
+    return table
+
+
+def _chain_composition(chain):
+    """The seed's network in the engine (nn.Linear's linear op, the loss's engine op), keeping
+    the intermediates' gradients for the steps ∂L/∂Ŷ, ∂L/∂Z₂, ∂L/∂H₁, ∂L/∂Z₁."""
+    import tinygrad_edu.nn.functional as F
+
+    hidden = {"relu": lambda t: t.relu(), "tanh": lambda t: t.tanh(),
+              "sigmoid": lambda t: t.sigmoid()}[chain.hidden]
+    output = {"identity": lambda t: t, "sigmoid": lambda t: t.sigmoid(),
+              "softmax": lambda t: t.softmax(1)}[chain.output]
+
+    def build(T, p):
+        z1 = F.linear(T["X"], T["W1"], T["b1"])
+        h1 = hidden(z1)
+        z2 = F.linear(h1, T["W2"], T["b2"])
+        yhat = output(z2)
+        for t in (z1, h1, z2, yhat):
+            t.retain_grad()
+        y, reduction = T["Y"], chain.reduction
+        if chain.loss_name == "mse":
+            loss = F.mse_loss(yhat, y, reduction=reduction)
+        elif chain.loss_name == "bce":
+            loss = F.binary_cross_entropy(yhat, y, reduction=reduction)
+        else:
+            per_sample = -(y * yhat.log()).sum(dim=1)
+            loss = per_sample.mean() if reduction == "mean" else per_sample.sum()
+        return loss, {"Z1": z1, "H1": h1, "Z2": z2, "Yhat": yhat}
+    return build
+
+
+def engine_gradients(derivation, arrays, params, dtype="float64", build=None):
+    """The engine's .grad for every gradient of the derivation: {wrt: float64 array}.
+
+    arrays: the inputs (and the upstream G for an op) in the engine's shapes; float arrays are
+    made Tensors of `dtype`, inputs with requires_grad.  An op's scalar loss is ⟨G, out⟩.
+    """
+    import tinygrad_edu as tg
+
+    build = build or compositions()[derivation.name]
+    upstream = [op.name for op in derivation.operands if op.role == "upstream"]
+    tensors = {}
+    for op in derivation.operands:
+        if op.role == "upstream":
+            continue
+        value = np.asarray(arrays[op.name])
+        if value.dtype != np.bool_:
+            value = value.astype(dtype)
+        tensors[op.name] = tg.tensor(value, requires_grad=op.role == "input"
+                                     and value.dtype != np.bool_)
+    result = build(tensors, params)
+    intermediates = {}
+    if derivation.kind == "chain":
+        loss, intermediates = result
+    elif derivation.method == "loss":
+        loss = result
+    else:
+        outputs = result if len(upstream) > 1 else (result,)
+        loss = sum((out * tg.tensor(np.asarray(arrays[u]).astype(out.detach().numpy().dtype)))
+                    .sum()
+                   for u, out in zip(upstream, outputs))
+    loss.backward()
+    grads = {}
+    for g in derivation.grads:
+        source = intermediates.get(g.wrt, tensors.get(g.wrt))
+        if source is None or source.grad is None:
+            raise DerivationError(f"{derivation.name}: the engine gave no gradient for "
+                                  f"{g.wrt}")
+        grads[g.wrt] = source.grad.numpy().astype(np.float64)
+    return grads
+
+
+# --------------------------------------------------------------------------------------------
+# Checks: one engine run against one evaluation of the proved closed form
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Check:
+    """One comparison: `arrays` in the engine's shapes (float64 numbers, already rounded to
+    `dtype`), and `formula()` giving the proved rule's gradients in the same shapes."""
+
+    name: str
+    path: str  # which code path: '2-D', '1-D', 'batched 3-D', 'broadcast', '> 4096', …
+    dtype: str
+    arrays: dict
+    params: dict
+    formula: object
+
+
+@dataclass
+class Report:
+    """What check_engine found: checks run per derivation and per path, and each failure."""
+
+    counts: dict = field(default_factory=dict)  # name → checks run
+    paths: dict = field(default_factory=dict)  # path → checks run
+    failures: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self):
+        return not self.failures and bool(self.counts) and all(self.counts.values())
+
+    def lines(self, width=100):
+        """Checks per derivation, then per path (wrapped at `width`), each failure, a verdict."""
+        import textwrap
+        out = textwrap.wrap(", ".join(f"{k} {v}" for k, v in self.counts.items()), width)
+        out += textwrap.wrap("paths: " + ", ".join(f"{k} {v}" for k, v in self.paths.items()),
+                             width, subsequent_indent="    ")
+        zero = [name for name, count in self.counts.items() if count == 0]
+        if zero:
+            out += textwrap.wrap(f"NO CHECKS for: {', '.join(zero)}", width)
+        for failure in self.failures[:40]:
+            out += textwrap.wrap(f"FAILED {failure}", width, subsequent_indent="    ")
+        if len(self.failures) > 40:
+            out.append(f"… and {len(self.failures) - 40} more failures")
+        total = sum(self.counts.values())
+        verdict = "all agree" if self.ok else f"{len(self.failures)} FAILED"
+        out.append(f"{total} checks of {len(self.counts)} derivations against the engine: "
+                   f"{verdict} in {self.seconds:.1f} s")
+        return out
+
+
+def _rounded(arrays, dtype):
+    """Float arrays rounded to `dtype` and back to float64 (masks and params untouched)."""
+    out = {}
+    for k, v in arrays.items():
+        v = np.asarray(v)
+        out[k] = v if v.dtype == np.bool_ else v.astype(dtype).astype(np.float64)
+    return out
+
+
+def _direct(d, arrays, params):
+    return lambda: d.numpy(**arrays, **params)
+
+
+def _on_rows(d, arrays, params, names, extra=None):
+    """The rule on each operand in `names` viewed as rows (… × m → N × m; 1-D m → 1 × m), the
+    gradients put back in each operand's shape.  For rules that act row by row or entry by
+    entry, as each caller's rule does (see the module docstring)."""
+    def formula():
+        shapes = {k: np.shape(v) for k, v in arrays.items()}
+        flat = {k: (np.reshape(v, (-1, shapes[k][-1])) if k in names else v)
+                for k, v in arrays.items()}
+        grads = d.numpy(**flat, **params, **(extra or {}))
+        return {k: np.reshape(v, shapes[k]) for k, v in grads.items()}
+    return formula
+
+
+def _sum_to(value, shape):
+    """Sum a gradient over the axes a broadcast added or stretched (the 'add' rule)."""
+    value = np.asarray(value)
+    while value.ndim > len(shape):
+        value = value.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and value.shape[axis] != 1:
+            value = value.sum(axis=axis, keepdims=True)
+    return value.reshape(shape)
+
+
+def _broadcast(d, arrays, params, full_shape, names):
+    """The rule at the broadcast shape, each gradient summed back to its operand's shape."""
+    def formula():
+        wide = {k: (np.broadcast_to(v, full_shape) if k in names else v)
+                for k, v in arrays.items()}
+        grads = d.numpy(**wide, **params)
+        return {k: _sum_to(v, np.shape(arrays[k])) for k, v in grads.items()}
+    return formula
+
+
+def _add_as_rows(d, arrays, transpose):
+    """'add' with b a 1×m row, or an n×1 column (the rule on the transposed sum Aᵀ + 𝟏 bᵀ:
+    addition is entrywise, so the transposed problem is the same sum)."""
+    def formula():
+        a, b, g = arrays["A"], arrays["b"], arrays["G"]
+        if transpose:
+            grads = d.numpy(A=a.T, b=b.reshape(-1), G=g.T)
+            return {"A": grads["A"].T, "b": grads["b"].reshape(b.shape)}
+        grads = d.numpy(A=a, b=b.reshape(-1), G=g)
+        return {"A": grads["A"], "b": grads["b"].reshape(b.shape)}
+    return formula
+
+
+def _sample(d, rng, shape, case=None):
+    """Random inputs (each operand in its domain) with every operand of `shape` but G, which
+    gets the op's output shape (for entrywise ops and losses: `shape` too, or a scalar)."""
+    from .core import random_array
+    arrays = {}
+    for op in d.operands:
+        if op.role == "upstream" and d.method == "loss":
+            continue
+        arrays[op.name] = random_array(op, shape, rng)
+    return arrays
+
+
+def _op_checks(d, rng, dtype):
+    """The checks of one op or loss derivation at one dtype."""
+    checks = []
+    name = d.name
+
+    def add(path, arrays, params, formula_of):
+        arrays = _rounded(arrays, dtype)
+        checks.append(Check(name, path, dtype, arrays, params, formula_of(arrays, params)))
+
+    # 2-D (and whatever the proof's own cases are: 3-D reductions, keys, dims), random sizes
+    for case in d.numeric_cases():
+        sizes = {k: int(rng.integers(1, 6)) for k in "nmkdho"} if not case.shapes else None
+        arrays, params = d.sample(rng, case, dims=sizes)
+        if name == "cast" and dtype == "float64":  # out is float32: so is its gradient G
+            arrays["G"] = arrays["G"].astype(np.float32).astype(np.float64)
+        add("2-D", arrays, params, lambda a, p: _direct(d, a, p))
+    if name in ENTRYWISE:
+        base_params = d.numeric_cases()[0].params
+        for path, shape in (("1-D", (int(rng.integers(2, 7)),)), ("batched 3-D", (2, 3, 4)),
+                            ("> 4096", LARGE), ("> 4096 batched", (3, 40, 36))):
+            arrays = _sample(d, rng, shape)
+            if name == "cast" and dtype == "float64":
+                arrays["G"] = arrays["G"].astype(np.float32).astype(np.float64)
+            names = set(arrays)
+            add(path, arrays, base_params,
+                lambda a, p, names=names: _on_rows(d, a, p, names))
+    if name == "add":  # the rule itself broadcasts b (m,) over rows; as a row, as a column:
+        full = (4, 5)
+        arrays = _sample(d, rng, full)
+        arrays["b"] = rng.normal(size=(1, 5))
+        add("broadcast row", arrays, {}, lambda a, p: _add_as_rows(d, a, transpose=False))
+        arrays = _sample(d, rng, full)
+        arrays["b"] = rng.normal(size=(4, 1))
+        add("broadcast column", arrays, {}, lambda a, p: _add_as_rows(d, a, transpose=True))
+        arrays = _sample(d, rng, LARGE)
+        arrays["b"] = rng.normal(size=(LARGE[1],))
+        add("broadcast > 4096", arrays, {}, lambda a, p: _direct(d, a, p))
+    elif name in BROADCASTING:
+        for path, small in (("broadcast row", (1, 5)), ("broadcast (m,)", (5,)),
+                            ("broadcast column", (4, 1))):
+            full = (4, 5)
+            other = "b" if name == "add" else "B"
+            arrays = _sample(d, rng, full)
+            from .core import random_array
+            arrays[other] = random_array(d.operand(other), small, rng)
+            add(path, arrays, {}, lambda a, p, other=other: _broadcast(
+                d, a, p, full, {other}))
+        if name == "maximum":  # the other side broadcast, and large
+            arrays = _sample(d, rng, LARGE)
+            arrays["B"] = arrays["B"][:1]
+            add("broadcast > 4096", arrays, {},
+                lambda a, p: _broadcast(d, a, p, LARGE, {"B"}))
+    if name == "matmul":
+        checks += _matmul_checks(d, rng, dtype)
+    if name == "linear":
+        for path, shape in (("batched 3-D", (2, 3, 4)), ("1-D", (4,))):
+            arrays = {"X": rng.normal(size=shape), "W": rng.normal(size=(5, 4)),
+                      "b": rng.normal(size=(5,)), "G": rng.normal(size=shape[:-1] + (5,))}
+            add(path, arrays, {}, lambda a, p: _on_rows(d, a, p, {"X", "G"}))
+    if name in ("softmax", "log_softmax"):
+        for path, shape in (("1-D", (6,)), ("batched 3-D", (2, 3, 4)), ("> 4096", LARGE)):
+            arrays = {"A": rng.normal(size=shape), "G": rng.normal(size=shape)}
+            checks.append(Check(name, path, dtype, _rounded(arrays, dtype), {"dim": -1},
+                                _on_rows(d, _rounded(arrays, dtype), {}, {"A", "G"},
+                                         extra={"dim": 1})))
+    if name in ("sum", "mean", "max", "min"):
+        for path, shape in (("1-D", (7,)), ("> 4096", LARGE), ("batched 3-D", (2, 3, 4))):
+            arrays = {"A": rng.normal(size=shape), "G": rng.normal(size=())}
+            params = {"dim": None, "keepdim": False}
+            if name in ("max", "min"):
+                params["kind"] = name
+            add(path, arrays, params, lambda a, p: _direct(d, a, p))
+    base = name.removesuffix("_sum")
+    if base in ROW_LOSSES:
+        for path, shape in (("1-D", (6,)), ("batched 3-D", (2, 3, 4)), ("> 4096", LARGE)):
+            add(path, _sample(d, rng, shape), {},
+                lambda a, p: _on_rows(d, a, p, set(a)))
+        if base == "bce_with_logits_weighted":  # W and P broadcast along rows, as PyTorch
+            arrays = _sample(d, rng, (4, 3))
+            arrays["W"], arrays["P"] = arrays["W"][:1], arrays["P"][0]
+            add("broadcast W, P", arrays, {},
+                lambda a, p: _broadcast(d, a, p, (4, 3), {"W", "P"}))
+    return checks
+
+
+def _matmul_checks(d, rng, dtype):
+    """Batched, broadcast-batch and 1-D matrix products (the rule per matrix of the batch)."""
+    normal = rng.normal
+    cases = [
+        ("batched 3-D", {"A": normal(size=(3, 2, 4)), "B": normal(size=(3, 4, 5)),
+                         "G": normal(size=(3, 2, 5))}, {}),
+        ("broadcast batch", {"A": normal(size=(3, 2, 4)), "B": normal(size=(4, 5)),
+                             "G": normal(size=(3, 2, 5))}, {"B"}),
+        ("> 4096", {"A": normal(size=(70, 65)), "B": normal(size=(65, 3)),
+                    "G": normal(size=(70, 3))}, {}),
+    ]
+    checks = []
+    for path, arrays, widened in cases:
+        arrays = _rounded(arrays, dtype)
+        full = {"A": arrays["A"].shape, "B": arrays["A"].shape[:-2] + arrays["B"].shape[-2:]}
+
+        def formula(arrays=arrays, widened=widened, full=full):
+            wide = {k: (np.broadcast_to(v, full[k]) if k in widened else v)
+                    for k, v in arrays.items()}
+            grads = d.numpy(**wide)
+            return {k: _sum_to(v, arrays[k].shape) for k, v in grads.items()}
+        checks.append(Check("matmul", path, dtype, arrays, {}, formula))
+    # 1-D: a vector A is a row (1×k), a vector B a column (k×1); out loses that axis
+    a, b, m = normal(size=(4,)), normal(size=(4, 3)), normal(size=(2, 4))
+    v = normal(size=(4,))
+    one_d = [("1-D A", {"A": a, "B": b, "G": normal(size=(3,))},
+              {"A": (1, 4), "G": (1, 3)}),
+             ("1-D B", {"A": m, "B": v, "G": normal(size=(2,))},
+              {"B": (4, 1), "G": (2, 1)})]
+    for path, arrays, as_matrix in one_d:
+        arrays = _rounded(arrays, dtype)
+
+        def formula(arrays=arrays, as_matrix=as_matrix):
+            grads = d.numpy(**{k: np.reshape(x, as_matrix.get(k, x.shape))
+                               for k, x in arrays.items()})
+            return {k: np.reshape(x, arrays[k].shape) for k, x in grads.items()}
+        checks.append(Check("matmul", path, dtype, arrays, {}, formula))
+    return checks
+
+
+def _kink_checks(derivations):
+    """At the kink itself: the closed form's convention against the engine (float64 and
+    float32; the values are exact in both)."""
+    by_name = {d.name: d for d in derivations}
+    g = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])
+    rows = [
+        ("relu", {"A": np.array([[-1.0, 0.0, 2.0, 0.0, -0.0]]), "G": g}, {}),
+        ("abs", {"A": np.array([[-1.5, 0.0, 2.0, -0.0, 0.5]]), "G": g}, {}),
+        ("clamp", {"A": np.array([[-0.5, 0.75, 0.25, -2.0, 3.0]]), "G": g},
+         {"lo": -0.5, "hi": 0.75}),
+        ("clamp", {"A": np.array([[0.25, 0.0, 1.0, 0.25, -1.0]]), "G": g},
+         {"lo": None, "hi": 0.25}),
+        ("maximum", {"A": np.array([[1.0, 2.0, -3.0, 0.0, 5.0]]),
+                     "B": np.array([[1.0, 0.0, -3.0, 0.0, 6.0]]), "G": g}, {}),
+        ("minimum", {"A": np.array([[1.0, 2.0, -3.0, 0.0, 5.0]]),
+                     "B": np.array([[1.0, 0.0, -3.0, 0.0, 6.0]]), "G": g}, {}),
+        ("max", {"A": np.array([[1.0, 3.0, 3.0], [0.0, 3.0, 2.0]]), "G": np.array(2.0)},
+         {"dim": None, "kind": "max"}),
+        ("min", {"A": np.array([[1.0, -3.0, 3.0], [-3.0, 3.0, 2.0]]), "G": np.array(2.0)},
+         {"dim": None, "kind": "min"}),
+        ("max", {"A": np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]), "G": np.array([1.0, 2.0])},
+         {"dim": 1, "kind": "max"}),
+        ("min", {"A": np.array([[1.0, 1.0, 3.0], [5.0, 2.0, 2.0]]),
+                 "G": np.array([[1.0], [2.0]])}, {"dim": 1, "keepdim": True, "kind": "min"}),
+    ]
+    checks = []
+    for name, arrays, params in rows:
+        d = by_name.get(name)
+        if d is None:
+            continue
+        for dtype in DTYPES:
+            checks.append(Check(name, "kink", dtype, arrays, params, _direct(d, arrays, params)))
+    return checks
+
+
+def _initialised(chain, rng, sizes):
+    """Random chain inputs with weights scaled by 1/√fan_in, as nn.Linear initialises them:
+    pre-activations stay moderate, so a float32 σ does not round to exactly 0 or 1 (where
+    BCE's ∂L/∂Ŷ is ill-conditioned in any implementation)."""
+    arrays, _ = chain.sample(rng, dims=sizes)
+    arrays["W1"] = arrays["W1"] / np.sqrt(sizes["d"])
+    arrays["W2"] = arrays["W2"] / np.sqrt(sizes["h"])
+    return arrays
+
+
+def _chain_checks(chain, rng, shapes):
+    """The chain at `shapes` random (n, d, h, o) per dtype, and the relu path over 4096."""
+    checks = []
+    for dtype in DTYPES:
+        for _ in range(shapes):
+            sizes = {k: int(rng.integers(1, 7)) for k in "ndho"}
+            arrays = _rounded(_initialised(chain, rng, sizes), dtype)
+            checks.append(Check(chain.name, "chain", dtype, arrays, {},
+                                _direct(chain, arrays, {})))
+    arrays = _initialised(chain, rng, {"n": 100, "d": 3, "h": 45, "o": 2})
+    checks.append(Check(chain.name, "chain > 4096", "float64", arrays, {},
+                        _direct(chain, arrays, {})))
+    return checks
+
+
+def checks(names=None, seed=0, chain_shapes=CHAIN_SHAPES):
+    """Every Check for the named derivations (all but a learner's example by default)."""
+    from . import registry
+    chosen = registry.all_derivations() if not names else [registry.get(n) for n in names]
+    rng = np.random.default_rng(seed)
+    out = []
+    for d in chosen:
+        if d.kind == "learner":
+            continue
+        if d.kind == "chain":
+            out += _chain_checks(d, rng, chain_shapes)
+        else:
+            for dtype in DTYPES:
+                out += _op_checks(d, rng, dtype)
+    out += [c for c in _kink_checks(chosen)]
+    return out, [d for d in chosen if d.kind != "learner"]
+
+
+def close(engine, formula, dtype):
+    """None when the engine's gradient matches the formula's within the dtype's tolerance,
+    else a short description of the worst entry."""
+    engine, formula = np.asarray(engine, float), np.asarray(formula, float)
+    if engine.shape != formula.shape:
+        return f"shape {engine.shape} from the engine, {formula.shape} from the formula"
+    tol = TOLERANCE[dtype]
+    scale = max(np.max(np.abs(formula), initial=0.0), SCALE_FLOOR)
+    error = np.abs(engine - formula)
+    limit = tol * (np.abs(formula) + scale) + 1e-300
+    both_nan = np.isnan(engine) & np.isnan(formula)
+    bad = ~(error <= limit) & ~both_nan
+    if not bad.any():
+        return None
+    worst = np.unravel_index(np.argmax(np.where(bad, error, -1)), engine.shape)
+    return (f"at {list(worst)}: engine {engine[worst]:.6g}, formula {formula[worst]:.6g} "
+            f"({int(bad.sum())} of {bad.size} entries off)")
+
+
+def check_engine(names=None, seed=0, chain_shapes=CHAIN_SHAPES):
+    """Run every check; a Report with counts per derivation (0 for one never checked)."""
+    start = time.perf_counter()
+    all_checks, chosen = checks(names, seed, chain_shapes)
+    builds = compositions()
+    by_name = {d.name: d for d in chosen}
+    report = Report(counts={d.name: 0 for d in chosen})
+    missing = [d.name for d in chosen if d.name not in builds]
+    for name in missing:
+        report.failures.append(f"{name}: no engine composition in engine_bridge.compositions")
+    for check in all_checks:
+        d = by_name[check.name]
+        if check.name in missing:
+            continue
+        where = f"{check.name} [{check.path}, {check.dtype}]"
+        try:
+            with np.errstate(all="ignore"):
+                formula = check.formula()
+                engine = engine_gradients(d, check.arrays, check.params, check.dtype,
+                                          builds[check.name])
+        except Exception as e:  # an engine error is a failed check, reported with its op
+            report.failures.append(f"{where}: {type(e).__name__}: {e}")
+            continue
+        report.counts[check.name] += 1
+        report.paths[check.path] = report.paths.get(check.path, 0) + 1
+        for g in d.grads:
+            problem = close(engine[g.wrt], formula[g.wrt], check.dtype)
+            if problem:
+                report.failures.append(f"{where} {g.quantity}: {problem}")
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage: every backward rule in the engine's source is checked by some derivation
+# --------------------------------------------------------------------------------------------
+
+# Classes with a backward() that are machinery, not a rule: the Op and Function bases and the
+# adapter that runs a Function's backward on Tensors.
+MACHINERY = {"Op", "Function", "FunctionOp", "_FunctionOp", "_FunctionBackward"}
+
+# An engine class → the derivations whose checks run its backward.
+CHECKED_BY = {
+    "Add": ["add"], "Sub": ["sub"], "Mul": ["mul"], "Div": ["div"], "Neg": ["neg"],
+    "Pow": ["pow"], "Exp": ["exp"], "Log": ["log"], "Relu": ["relu"], "Tanh": ["tanh"],
+    "Sigmoid": ["sigmoid"], "Sum": ["sum"], "Mean": ["mean"], "LogSoftmax": ["log_softmax"],
+    "Softmax": ["softmax"], "MatMul": ["matmul"], "Linear": ["linear"], "MseLoss": ["mse"],
+    "Reshape": ["reshape"], "Permute": ["permute"], "PowTensor": ["pow_tensor"],
+    "Maximum": ["maximum"], "Minimum": ["minimum"], "Where": ["where"], "Sqrt": ["sqrt"],
+    "Sin": ["sin"], "Cos": ["cos"], "Abs": ["abs"], "Clamp": ["clamp"], "Cast": ["cast"],
+    "Clone": ["clone"], "Max": ["max"], "Min": ["min"], "Expand": ["expand"],
+    "Index": ["index", "split"], "IndexPut": ["index_put"], "Cat": ["cat"], "Stack": ["stack"],
+    "BinaryCrossEntropy": ["bce", "bce_sum"],
+    "BinaryCrossEntropyWithLogits": ["bce_with_logits", "bce_with_logits_weighted"],
+}
+
+
+def backward_classes(root=None):
+    """{class name: 'file:line'} for every class in tinygrad_edu/ that defines backward(),
+    read from the source (nothing imported), machinery excluded; a subclass that inherits its
+    backward (Minimum from Maximum) is listed too when it is an Op of its own."""
+    if root is None:
+        import importlib.util
+        spec = importlib.util.find_spec("tinygrad_edu")
+        root = pathlib.Path(spec.origin).parent
+    found = {}
+    for path in sorted(pathlib.Path(root).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        classes = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+        for name, node in classes.items():
+            own = _has_rule(node)
+            bases = [b.id for b in node.bases if isinstance(b, ast.Name)]
+            inherited = any(b in classes and b not in MACHINERY and _has_rule(classes[b])
+                            for b in bases)
+            if (own or inherited) and name not in MACHINERY:
+                found[name] = f"{path.relative_to(pathlib.Path(root).parent)}:{node.lineno}"
+    return found
+
+
+def _has_rule(node):
+    """A class body defining backward(ctx, …): a rule (Tensor.backward(self, gradient) is the
+    user's call, not a rule)."""
+    return any(isinstance(item, ast.FunctionDef) and item.name == "backward"
+               and "ctx" in [a.arg for a in item.args.args] for item in node.body)
+
+
+def unchecked_backwards(root=None):
+    """Engine classes with a backward rule that no derivation's check runs: [(class, where)]."""
+    from . import registry
+    names = set(registry.names())
+    out = []
+    for cls, where in backward_classes(root).items():
+        covered = CHECKED_BY.get(cls, [])
+        if not covered or not all(n in names for n in covered):
+            out.append((cls, where))
+    return out
