@@ -5,9 +5,13 @@
                         derives it from the forward expression by matrix calculus
     ops [--latex]       the backward rule of every primitive op, and the ops with no gradient
     show NAME [--latex] one derivation (an op name, a loss like mse, or an mlp_… chain)
-    prove [NAME …] [--verbose]
+    prove [NAME …] [--verbose] [--thorough]
                         prove everything (or the named ones), one line per derivation;
-                        --verbose adds what was checked on which sizes
+                        --verbose adds what was checked on which sizes; --thorough adds
+                        more and larger shapes (minutes)
+    check-engine [NAME …] [--seed N] [--chain-shapes N]
+                        compare every proved rule, as numbers, with the engine's .grad
+                        (float32/64, 1-D/2-D/batched, broadcasting, > 4096 entries, kinks)
     elementwise EXPR [--name NAME] [--latex]
                         derive and prove the rule of your own elementwise function, e.g. "2*tanh(x)"
     docs [--check]      regenerate docs/gradients.md (or check that it is current)
@@ -76,7 +80,7 @@ def cmd_prove(args):
     start = time.perf_counter()
     failed = []
     for i, d in enumerate(chosen, 1):
-        proof = d.prove()
+        proof = d.prove(thorough=args.thorough)
         print(f"[{i:3}/{len(chosen)}] {proof.line()}", flush=True)
         if args.verbose:
             print("\n".join(proof.detail()), flush=True)
@@ -90,6 +94,18 @@ def cmd_prove(args):
         return 1
     print(f"all {len(chosen)} derivation{'s' * (len(chosen) != 1)} proved in {seconds:.1f} s")
     return 0
+
+
+def cmd_check_engine(args):
+    from . import engine_bridge  # the one module that imports tinygrad_edu
+    report = engine_bridge.check_engine(args.names or None, seed=args.seed,
+                                        chain_shapes=args.chain_shapes)
+    print("\n".join(report.lines(WIDTH)))
+    unchecked = engine_bridge.unchecked_backwards()
+    for cls, where in unchecked:
+        print(f"UNCHECKED backward rule: {cls} ({where}) has no derivation in "
+              f"engine_bridge.CHECKED_BY")
+    return 0 if report.ok and not (unchecked and not args.names) else 1
 
 
 def cmd_elementwise(args):
@@ -128,6 +144,13 @@ def _option(valid, what):
         except DerivationError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
     return check
+
+
+def _positive(value):
+    """--chain-shapes: a whole number ≥ 1."""
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
 
 
 def _identifier(value):
@@ -188,6 +211,15 @@ def build_parser():
     p.add_argument("names", nargs="*", metavar="NAME", help="names from python -m derivations list")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="also say what was checked, on which sizes")
+    p.add_argument("--thorough", action="store_true",
+                   help="also prove at more and larger shapes (takes minutes)")
+
+    p = command("check-engine", cmd_check_engine,
+                "compare every proved rule with the engine's gradients (no PyTorch)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="names from python -m derivations list")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    p.add_argument("--chain-shapes", type=_positive, default=20,
+                   help="random (n, d, h, o) per MLP chain and dtype (default 20)")
 
     p = command("elementwise", cmd_elementwise, "derive your own elementwise function's rule",
                 usage="python -m derivations elementwise [-h] [--name NAME] [--latex] "
