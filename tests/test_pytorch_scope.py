@@ -306,6 +306,47 @@ case("torch.Tensor.masked_fill", lambda lib, T: T(A).masked_fill(mask=T(MASK[:1]
                                                                   value=-1.0))
 
 
+# ----- compositions of existing ops (a later slice may give them primitives of their own)
+
+TIES = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], dtype=np.float32)
+fn("square", T_only(A), names=("input",))
+fn("square", lambda lib, T: (T(INTS),))
+fn("lerp", lambda lib, T: (T(A), T(B), 0.25), names=("input", "end", "weight"))
+fn("lerp", T_only(A, B, POS))
+for _name in ("amax", "amin"):
+    fn(_name, T_only(TIES), kw=dict(dim=1))  # ties: the gradient split evenly
+    fn(_name, T_only(TIES), names=("input",))
+    fn(_name, T_only(A), kw=dict(dim=(0, 1), keepdim=True))
+    fn(_name, lambda lib, T: (T(INTS),), kw=dict(dim=0))
+fn("logsumexp", lambda lib, T: (T(A), 1), names=("input", "dim"))
+fn("logsumexp", lambda lib, T: (T(A * 30),), kw=dict(dim=(0, 1), keepdim=True))
+fn("logsumexp", lambda lib, T: (T(INTS), 0))
+fn("mv", T_only(A, V), names=("input", "vec"))
+fn("bmm", T_only(np.stack([A, B]), np.stack([M, 2 * M])), names=("input", "mat2"))
+fn("outer", T_only(V, ROW[:3]), names=("input", "vec2"))
+fn("outer", lambda lib, T: (T(INTS[0]), T(V)))
+fn("addmm", T_only(ROW[:2], A, M), names=("input", "mat1", "mat2"))
+fn("addmm", T_only(np.ones((3, 1), np.float32), A, M), kw=dict(beta=0.5, alpha=2))
+fn("flip", lambda lib, T: (T(A), (0,)), names=("input", "dims"))
+fn("flip", lambda lib, T: (T(np.stack([A, B])), [0, -1]))
+for _name in ("tril", "triu"):
+    fn(_name, T_only(A), names=("input",))
+    fn(_name, T_only(np.stack([A, B])), kw=dict(diagonal=1))
+    fn(_name, lambda lib, T: (T(INTS), -1))
+fn("gather", lambda lib, T: (T(A), 1, lib.tensor([[0, 0], [3, 1], [2, 2]])),
+   names=("input", "dim", "index"))
+fn("gather", lambda lib, T: (T(A), 0, lib.tensor([[2, 1, 0, 0]])))
+fn("masked_fill", lambda lib, T: (T(A), T(MASK), 0.5), names=("input", "mask", "value"))
+case("torch.Tensor.where", lambda lib, T: T(A).where(T(MASK), T(B)))
+case("torch.Tensor.where", lambda lib, T: T(INTS).where(condition=T(MASK), other=0.5))
+for _name in ("sign", "floor", "ceil", "round"):
+    fn(_name, T_only(A * 3), names=("input",))
+    fn(_name, lambda lib, T: (T(INTS),))
+fn("sign", T_only(SPECIAL))
+fn("round", T_only(A * 3), kw=dict(decimals=1))
+fn("round", T_only(np.array([0.5, 1.5, 2.5, -0.5, -1.5])))
+
+
 # ----- modes and devices
 
 def _no_grad(lib, T):
@@ -623,7 +664,7 @@ def test_every_present_name_of_the_scope_has_a_case():
     present = present_scope_names()
     assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
     assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
-    assert len(CHECKED) == len(present) == 183
+    assert len(CHECKED) == len(present) == 217
     assert len(CASES) >= 2 * len(CHECKED)
 
 
@@ -851,6 +892,37 @@ BAD = [
      r"only floating-point types"),
     ("set_default_dtype of a name", lambda lib: lib.set_default_dtype("float64"),
      r"invalid dtype object"),
+    ("mv of mismatched sizes", lambda lib: lib.mv(lib.ones(2, 3), lib.ones(2)),
+     r"size mismatch.*\(2x3\).*\(2\)"),
+    ("bmm of matrices", lambda lib: lib.bmm(lib.ones(2, 3), lib.ones(3, 2)), r"3D"),
+    ("bmm of unequal batches", lambda lib: lib.bmm(lib.ones(2, 2, 3), lib.ones(3, 3, 2)),
+     r"batch2.*\[2, 3\].*\[3, 3\]"),
+    ("outer of a matrix", lambda lib: lib.outer(lib.ones(2, 2), lib.ones(2)), r"1-D.*2-D"),
+    ("lerp of two dtypes", lambda lib: lib.lerp(lib.zeros(2), lib.ones(2, dtype=lib.float64),
+                                                0.5), r"`end`.*float64"),
+    ("lerp of integers", lambda lib: lib.lerp(lib.zeros(2, dtype=lib.int64),
+                                              lib.ones(2, dtype=lib.int64), 0.5), r"int64"),
+    ("logsumexp without dim", lambda lib: lib.logsumexp(lib.ones(2, 3)), r"dim"),
+    ("flip with an int", lambda lib: lib.flip(lib.ones(4), 0), r"'dims'.*int"),
+    ("flip of a repeated dim", lambda lib: lib.flip(lib.ones(4), (0, 0)),
+     r"appears multiple times"),
+    ("tril of a vector", lambda lib: lib.tril(lib.ones(3)), r"at least 2 dimensions"),
+    ("gather with a float index", lambda lib: lib.gather(lib.ones(2, 3), 1,
+                                                         lib.tensor([[0.0], [2.0]])),
+     r"int32/int64"),
+    ("gather beyond the size", lambda lib: lib.gather(lib.ones(2, 3), 1,
+                                                      lib.tensor([[0], [3]])),
+     r"index 3 is out of bounds for dimension 1 with size 3"),
+    ("gather with a negative index", lambda lib: lib.gather(lib.ones(2, 3), 1,
+                                                           lib.tensor([[-1], [2]])),
+     r"index -1 is out of bounds"),
+    ("gather with fewer dims", lambda lib: lib.gather(lib.ones(2, 3), 1, lib.tensor([0, 2])),
+     r"same number of dimensions"),
+    ("gather with a larger index", lambda lib: lib.gather(
+        lib.ones(2, 3), 1, lib.zeros(3, 3, dtype=lib.int64)), r"no larger than self"),
+    ("addmm of a mismatched bias", lambda lib: lib.addmm(lib.ones(3), lib.ones(2, 3),
+                                                         lib.ones(3, 2)), r"\(3,\).*\(2, 2\)"),
+    ("amax of an empty tensor", lambda lib: lib.amax(lib.ones(0, 3)), r"numel\(\) == 0"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -870,7 +942,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 66
+    assert len(BAD) == 83
 
 
 # ----------------------------------------------------------------------------- out of scope

@@ -12,20 +12,22 @@ from . import dtypes as _dt
 from . import more_ops
 from .random import rng
 from .arguments import (_as_operand, _is_scalar, _normalize_dim, _prepare, _result_dtype,
-                        _shape_arg, array_from_data, broadcast_shapes)
+                        _shape_arg, array_from_data)
+from .arguments import broadcast_shapes as _broadcast_shapes
 from .arguments import maximum as _maximum
 from .arguments import minimum as _minimum
 from .arguments import where as _where
 from .arguments import matmul as _matmul
 from .modes import is_grad_enabled
 from .user_warnings import warn
-from .tensor import Tensor
+from .tensor import Size, Tensor
 from .tensor_methods import check_device, rounded_division, scaled, without_gradient
 
 __all__ = [
     "add", "sub", "mul", "div", "randint_like", "isnan", "isinf", "isfinite", "logical_and",
     "logical_or", "logical_not", "all", "any", "clone", "detach", "dot", "var", "std", "norm",
-    "amax", "tensor", "as_tensor", "from_numpy", "FloatTensor", "DoubleTensor", "LongTensor",
+    "amax", "amin", "logsumexp", "square", "lerp", "mv", "bmm", "outer", "addmm", "flip",
+    "tril", "triu", "gather", "masked_fill", "sign", "floor", "ceil", "round", "tensor", "as_tensor", "from_numpy", "FloatTensor", "DoubleTensor", "LongTensor",
     "IntTensor", "BoolTensor", "zeros", "ones", "empty", "full", "eye", "arange", "linspace",
     "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "empty_like",
     "full_like", "rand_like", "randn_like", "matmul", "mm", "maximum", "minimum", "where",
@@ -515,7 +517,24 @@ sum = _method("sum")
 mean = _method("mean")
 max = _method("max")
 min = _method("min")
-amax = _method("amax")
+amax = _method("amax", True)
+amin = _method("amin", True)
+logsumexp = _method("logsumexp", True)
+square = _method("square", True)
+lerp = _method("lerp", True)
+mv = _method("mv", True)
+bmm = _method("bmm", True)
+outer = _method("outer", True)
+addmm = _method("addmm", True)
+flip = _method("flip")
+tril = _method("tril", True)
+triu = _method("triu", True)
+gather = _method("gather", True)
+masked_fill = _method("masked_fill")
+sign = _method("sign", True)
+floor = _method("floor", True)
+ceil = _method("ceil", True)
+round = _method("round", True)
 argmax = _method("argmax")
 argmin = _method("argmin")
 var = _method("var")
@@ -647,6 +666,14 @@ def split(tensor, split_size_or_sections, dim=0):
     """Pieces of `tensor` along dim: of split_size each (the last may be smaller), or of the
     listed sizes; views of it, as tensor.split."""
     return _tensor_arg(tensor, "split", "tensor").split(split_size_or_sections, dim)
+
+
+def broadcast_shapes(*shapes):
+    """The shape tensors of these shapes broadcast to, as torch.broadcast_shapes((2, 1), (3,))
+    → Size([2, 3]); an error names the shapes that do not broadcast."""
+    shapes = [(s,) if isinstance(s, (builtins.int, np.integer)) else s for s in shapes]
+    return Size(_broadcast_shapes("broadcast_shapes",
+                                  *(_shape_arg((s,), "broadcast_shapes") for s in shapes)))
 
 
 def is_tensor(obj):

@@ -13,9 +13,9 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import more_ops, ops
-from .arguments import (_as_array, _as_operand, _compare, _is_scalar, _logical, _normalize_dim,
-                        _normalize_dims, _prepare, _result_dtype, _shape_arg, broadcast_shapes,
-                        matmul, maximum, minimum, where)
+from .arguments import (_as_array, _as_operand, _check_broadcast_to, _compare, _is_scalar,
+                        _logical, _normalize_dim, _normalize_dims, _prepare, _result_dtype,
+                        _shape_arg, broadcast_shapes, matmul, maximum, minimum, where)
 from .modes import is_grad_enabled
 
 Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it)
@@ -419,8 +419,201 @@ class TensorMethods:
     def min(self, dim=None, keepdim=False):
         return self._max_min(more_ops.Min, "min", dim, keepdim)
 
-    def amax(self, dim=None, keepdim=False):
-        return self.max() if dim is None else self.max(dim, keepdim)[0]
+    def amax(self, dim=(), keepdim=False):
+        """The largest entry along dim (all dims when dim is () or None), as PyTorch's amax:
+        at ties the gradient is split evenly among the tied entries (max(dim) gives it all
+        to the one index it returns)."""
+        return self._extreme(np.max, "amax", dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        """The smallest entry along dim (all dims when dim is () or None); ties split the
+        gradient evenly, as amax."""
+        return self._extreme(np.min, "amin", dim, keepdim)
+
+    def _extreme(self, fn, name, dim, keepdim):
+        """m + Σ where(tied, x − m, 0) / (number tied), m the extreme made a constant: the
+        value is exactly m (x − m is 0 where tied), the gradient 1/k on each of the k tied."""
+        dims = None if dim == () else _normalize_dims(dim, self.ndim, name)
+        for d in dims or ():
+            if self.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size "
+                                 f"(the tensor has shape {tuple(self.shape)})")
+        if self._data.size == 0 and dims is None:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                f"Specify the reduction dim with the 'dim' argument.")
+        data = self._data
+        if not (self._requires_grad and is_grad_enabled()):
+            return Tensor._wrap(np.asarray(fn(data, axis=dims, keepdims=keepdim)))
+        extreme = fn(data, axis=dims, keepdims=True)
+        finite = np.where(np.isfinite(extreme), extreme, 0).astype(data.dtype)
+        tied = data == extreme
+        count = tied.sum(axis=dims, keepdims=keepdim).astype(data.dtype)
+        spread = where(tied, self - finite, np.zeros((), data.dtype)).sum(dims, keepdim)
+        base = finite if keepdim else finite.reshape(spread.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN stays NaN
+            return spread / count + base
+
+    def logsumexp(self, dim, keepdim=False):
+        """log Σ exp(x) along dim, computed as m + log Σ exp(x − m) with m the (constant)
+        maximum, so no exponential overflows; its gradient is softmax(x) along dim."""
+        t = self if self.dtype.is_floating_point else self._cast(_dt.DEFAULT_FLOAT)
+        dims = _normalize_dims(dim, t.ndim, "logsumexp")
+        biggest = np.max(t._data, axis=dims, keepdims=True, initial=-np.inf)
+        shift = np.where(np.isfinite(biggest), biggest, 0).astype(t._data.dtype)
+        total = (t - shift).exp().sum(dims, keepdim).log()
+        return total + (shift if keepdim else shift.reshape(total.shape))
+
+    def square(self):
+        """self · self (bools become int64, as PyTorch)."""
+        t = self._cast(_dt.int64) if self.dtype == _dt.bool_ else self
+        return t * t
+
+    def lerp(self, end, weight):
+        """self + weight · (end − self): linear interpolation from self (weight 0) to end
+        (weight 1); weight a number or a tensor, all of one floating dtype."""
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(f"lerp(): not implemented for dtype {self.dtype.name}; "
+                                      f"convert with .float()")
+        for role, x in (("end", end), ("weight", weight)):
+            if role == "end" and not isinstance(x, Tensor):
+                raise TypeError(f"lerp(): argument 'end' (position 2) must be Tensor, not "
+                                f"{type(x).__name__}")
+            if isinstance(x, Tensor) and x.dtype != self.dtype:
+                raise RuntimeError(f"expected dtype {self.dtype.name} for `{role}` but got "
+                                   f"dtype {x.dtype.name}")
+        if not isinstance(weight, Tensor) and not _is_scalar(weight):
+            raise TypeError(f"lerp(): argument 'weight' (position 3) must be Tensor or a "
+                            f"number, not {type(weight).__name__}")
+        return self + weight * (end - self)
+
+    def mv(self, vec):
+        """Matrix (n × m) times vector (m) → (n)."""
+        if not isinstance(vec, Tensor) or self.ndim != 2 or vec.ndim != 1:
+            raise RuntimeError(f"mv: vector + matrix @ vector expected, got a matrix of shape "
+                               f"{tuple(self.shape)} and a vector of shape "
+                               f"{tuple(np.shape(vec))}")
+        if self.shape[1] != vec.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({self.shape[0]}), mat "
+                               f"({self.shape[0]}x{self.shape[1]}), vec ({vec.shape[0]})")
+        return matmul(self, vec, "mv")
+
+    def bmm(self, mat2):
+        """A batch of matrix products: (b × n × m) @ (b × m × p) → (b × n × p), no
+        broadcasting (see matmul for that)."""
+        if self.ndim != 3:
+            raise RuntimeError(f"batch1 must be a 3D tensor, got shape {tuple(self.shape)}")
+        if not isinstance(mat2, Tensor) or mat2.ndim != 3:
+            raise RuntimeError(f"batch2 must be a 3D tensor, got shape {tuple(np.shape(mat2))}")
+        want = [self.shape[0], self.shape[2]]
+        if list(mat2.shape[:2]) != want:
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to "
+                               f"be: {want} but got: {list(mat2.shape[:2])}.")
+        return matmul(self, mat2, "bmm")
+
+    def outer(self, vec2):
+        """The outer product of two vectors: (n) and (m) → (n × m), entry i, j = aᵢ · bⱼ."""
+        for role, x in (("self", self), ("vec2", vec2)):
+            if not isinstance(x, Tensor) or x.ndim != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {role}, but got "
+                                   f"{np.ndim(x)}-D")
+        return self.reshape(-1, 1) * vec2.reshape(1, -1)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """beta · self + alpha · (mat1 @ mat2): self (broadcast to n × p) plus the product of
+        (n × m) and (m × p), as a linear layer's X Wᵀ + b."""
+        product = _as_operand(mat1, "addmm").mm(mat2)
+        _check_broadcast_to(self.shape, product.shape, "addmm")
+        scaled_product = product if alpha == 1 else product * alpha
+        if beta == 0:  # as PyTorch: self is ignored, NaN in it does not propagate
+            return scaled_product
+        return (self if beta == 1 else self * beta) + scaled_product
+
+    def flip(self, dims):
+        """A copy with the order of entries reversed along each of dims."""
+        if not isinstance(dims, (tuple, list)):
+            raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not "
+                            f"{type(dims).__name__}")
+        normal = [_normalize_dim(d, self.ndim, "flip") for d in dims]
+        if len(set(normal)) != len(normal):
+            raise RuntimeError(f"flip: dim {normal[0]} appears multiple times in the list of "
+                               f"dims {list(dims)}")
+        key = tuple(slice(None, None, -1) if d in normal else slice(None)
+                    for d in range(self.ndim))
+        return self[key].clone() if key else self.clone()
+
+    def tril(self, diagonal=0):
+        """Entries on and below the diagonal (shifted by `diagonal`) of the last two dims;
+        the rest 0."""
+        return self._triangle(np.tril, "tril", diagonal)
+
+    def triu(self, diagonal=0):
+        """Entries on and above the diagonal (shifted by `diagonal`) of the last two dims;
+        the rest 0."""
+        return self._triangle(np.triu, "triu", diagonal)
+
+    def _triangle(self, fn, name, diagonal):
+        if self.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions, got "
+                               f"shape {tuple(self.shape)}")
+        keep = fn(np.ones(self.shape[-2:], dtype=np.bool_), diagonal)
+        return where(keep, self, np.zeros((), self._data.dtype))
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        """out[i][j] = self[index[i][j]][j] (dim 0), self[i][index[i][j]] (dim 1), …: index
+        has self's number of dims and picks along dim; the gradient adds back at the picks."""
+        d = _normalize_dim(dim, self.ndim, "gather")
+        if not isinstance(index, Tensor) or index.dtype.category != _dt.INTEGER:
+            raise RuntimeError(f"gather(): Expected dtype int32/int64 for index, got "
+                               f"{getattr(index, 'dtype', type(index).__name__)}")
+        if index.ndim != max(self.ndim, 1):
+            raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
+                               f"tensor ({tuple(index.shape)} for {tuple(self.shape)})")
+        for axis, (n, limit) in enumerate(zip(index.shape, self.shape)):
+            if axis != d and n > limit:
+                raise RuntimeError(
+                    f"Size does not match at dimension {axis} expected index "
+                    f"{list(index.shape)} to be no larger than self {list(self.shape)} apart "
+                    f"from dimension {d}")
+        picks = index._data
+        bad = (picks < 0) | (picks >= self.shape[d]) if self.ndim else picks != 0
+        if np.any(bad):
+            raise RuntimeError(f"index {picks[bad].flat[0]} is out of bounds for dimension {d} "
+                               f"with size {self.shape[d] if self.ndim else 1}")
+        if self.ndim == 0:
+            return self.clone()
+        grids = np.ogrid[tuple(slice(n) for n in index.shape)]
+        key = tuple(picks if axis == d else grids[axis] for axis in range(self.ndim))
+        return self[key]
+
+    def where(self, condition, other):
+        """self where condition holds, else other (torch.where(condition, self, other))."""
+        return where(condition, self, other)
+
+    def sign(self):
+        """−1, 0 or 1 by the sign of each entry (0 for NaN, as PyTorch); gradient 0."""
+        if self.dtype == _dt.bool_:
+            return self.clone()
+        return self._step(lambda x: np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype))
+
+    def floor(self):
+        """The largest integer ≤ each entry (integer tensors unchanged); gradient 0."""
+        return self._step(np.floor)
+
+    def ceil(self):
+        """The smallest integer ≥ each entry (integer tensors unchanged); gradient 0."""
+        return self._step(np.ceil)
+
+    def round(self, *, decimals=0):
+        """Each entry rounded to `decimals` places, halves to even (0.5 → 0, 2.5 → 2), as
+        PyTorch; gradient 0."""
+        return self._step(lambda x: np.round(x, decimals))
+
+    def _step(self, fn):
+        """A piecewise-constant function: its value, and a gradient of 0 (PyTorch's)."""
+        if not self.dtype.is_floating_point:
+            return Tensor._wrap(np.array(fn(self._data), dtype=self._data.dtype))
+        return without_gradient(np.asarray(fn(self._data), dtype=self._data.dtype), self)
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg(np.argmax, "argmax", dim, keepdim)

@@ -11,6 +11,7 @@ PyTorch's public names: dir() without leading underscores, leaving out modules f
 the namespace (NumPy, math, typing) and typing helpers.
 """
 
+import pkgutil
 import sys
 import textwrap
 from pathlib import Path
@@ -77,7 +78,11 @@ def engine_names(title, obj, theirs):
     namespace also names (torch.serialization, …); the Tensor's methods and properties."""
     if title == "torch.Tensor":
         return {n for n in dir(obj) if not n.startswith("_")}
-    return set(obj.__all__) | {n for n in vars(obj) if not n.startswith("_") and n in theirs}
+    names = set(obj.__all__)
+    names |= {n for n, v in vars(obj).items() if n in theirs and type(v).__name__ != "module"}
+    if hasattr(obj, "__path__"):  # a package: its submodules, imported yet or not
+        names |= {m.name for m in pkgutil.iter_modules(obj.__path__) if m.name in theirs}
+    return names
 
 
 def status(title, theirs, ours, groups):
