@@ -166,7 +166,7 @@ def test_second_backward_without_retain_graph_raises(lib):
         loss.backward()
 
 
-def test_saved_arrays_freed_after_backward_while_grad_fn_stays():
+def test_saved_values_freed_after_backward_while_grad_fn_stays():
     x = tinygrad_edu.tensor([0.5, 1.5], requires_grad=True)
     w = tinygrad_edu.tensor([2.0, 3.0], requires_grad=True)
     h = x.exp()

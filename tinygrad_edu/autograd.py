@@ -7,22 +7,22 @@ Data flow (see DESIGN.md):
                             then, here and only here: undoes broadcasting, checks the shape,
                             casts to the input's dtype and accumulates (+=) into the parents.
 
-Two faces of one mechanism:
+Gradients of gradients: with create_graph=True the same pass runs each rule on Tensors
+instead of arrays, recorded like any other operation (ops.py's words work on both), so the
+gradients it returns are in the graph and can be differentiated again.
 
-* ``Op`` (the engine's primitives in ops.py) works on NumPy arrays.
-* ``Function`` (the public, PyTorch-style extension API) works on Tensors; it is a thin
-  adapter that wraps and unwraps around the same Node record and the same backward pass.
-
-The Tensor class lives in tensor.py, which imports this module.  The one tie back, so the
-backward pass can hand ``.grad`` Tensors to leaves and Function can wrap arrays, is the global
-``Tensor`` below, which tensor.py sets once.
+``Op`` (the engine's primitives, ops.py) works on NumPy arrays; ``Function`` (function.py), the
+PyTorch-style extension API on Tensors, adapts to the same Node and the same backward pass.
+The Tensor class lives in tensor.py, which imports this module and sets the global ``Tensor``
+below, the one tie back (the backward pass hands ``.grad`` Tensors to leaves).
 """
 
 import itertools
+from operator import attrgetter
 
 import numpy as np
 
-from . import modes
+from . import dtypes, modes
 from .modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                     set_detect_anomaly, set_grad_enabled)
 from .speedups import quiet_numpy
@@ -41,6 +41,7 @@ Tensor = None  # the Tensor class, bound by tensor.py (which imports this module
 # --------------------------------------------------------------------------------------------
 
 _FREED = object()  # marks saved values released by a backward pass without retain_graph
+OUTPUT = object()  # in Node._saved_sources: the saved value is the op's own result
 _creation_counter = itertools.count()  # Node.sequence_nr, as PyTorch numbers its nodes
 
 
@@ -69,7 +70,7 @@ class Node:
     """
 
     __slots__ = ("op", "grad_targets", "needs_input_grad", "out_shape", "out_dtype", "sequence_nr",
-                 "_saved", "_saved_versions", "_retained", "_hooks", "__dict__")
+                 "_saved", "_saved_sources", "_retained", "_hooks", "__dict__")
     # __dict__ stays: an op keeps its own facts on ctx too (ctx.dim = …), as in PyTorch.
 
     def __init__(self, op, grad_targets, needs_input_grad):
@@ -78,7 +79,7 @@ class Node:
         self.needs_input_grad = needs_input_grad
         self.sequence_nr = next(_creation_counter)  # creation order: inputs are always older
         self._saved = ()
-        self._saved_versions = ()  # (version box, version at save time) for saved tensors
+        self._saved_sources = ()  # per saved value: (its Tensor or OUTPUT, version box, version)
         self._retained = None  # weakref to the output Tensor once it called retain_grad()
         self._hooks = None     # functions registered with register_hook
         # out_shape and out_dtype are set once the op has run
@@ -89,10 +90,25 @@ class Node:
         self._saved = values
 
     @property
-    def saved_arrays(self):
-        """The arrays an Op saved, checked against freeing and in-place changes."""
+    def saved_values(self):
+        """The arrays an Op saved (Tensors in a recorded pass), checked against freeing and
+        in-place changes."""
         self._check_saved()
         return self._saved
+
+    def _backward_recorded(self, grad):
+        """The op's backward on Tensors (create_graph=True): each saved array is given as the
+        Tensor whose data it is, an input or this node's output, so the rule is recorded."""
+        saved = self._saved
+        if saved is not _FREED:
+            self._saved = tuple(
+                value if source is None else
+                Tensor._wrap(value, True, self) if source[0] is OUTPUT else source[0]
+                for value, source in zip(saved, self._saved_sources))
+        try:
+            return self.op.backward(self, grad)
+        finally:
+            self._saved = saved
 
     @property
     def saved_tensors(self):
@@ -108,12 +124,12 @@ class Node:
                 f"tensors after the first backward. Specify retain_graph=True if you need to "
                 f"backward through the graph a second time or access saved tensors after "
                 f"calling backward.")
-        for box, version in self._saved_versions:
-            if box[0] != version:
+        for source in self._saved_sources:
+            if source is not None and source[1][0] != source[2]:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: {self.name()} saved a tensor at version {version}, "
-                    f"it is now at version {box[0]}. Compute the in-place change on a copy "
+                    f"an inplace operation: {self.name()} saved a tensor at version {source[2]}, "
+                    f"it is now at version {source[1][0]}. Compute the in-place change on a copy "
                     f"(.clone()) or do it before the tensor is used.")
 
     # ----- PyTorch's grad_fn surface
@@ -206,7 +222,7 @@ class Op:
         node.out_shape = out.shape
         node.out_dtype = out.dtype
         if node._saved:
-            node._saved_versions = _versions_of_saved(node._saved, inputs, result)
+            _sources_of_saved(node, inputs, result)
         return result
 
 
@@ -220,29 +236,22 @@ class Context:
         pass
 
 
-def _attach(node, inputs, needs, result):
-    """Fill in where each input's gradient goes, and the shapes the backward pass checks
-    (for Function.apply, whose inputs are known only after its forward ran)."""
-    node.grad_targets = tuple((x.grad_fn if x.grad_fn is not None else x) if need else None
-                        for x, need in zip(inputs, needs))
-    node.out_shape = result._data.shape
-    node.out_dtype = result._data.dtype
-
-
-def _versions_of_saved(saved, inputs, result):
-    """Version stamps of the saved arrays that are some Tensor's storage (input or output)."""
-    stamps = []
-    for value in saved:
-        if value is None:
-            continue
+def _sources_of_saved(node, inputs, result):
+    """Note whose storage each saved array is: the op's result (OUTPUT) or an input Tensor,
+    with that storage's version then, so backward can refuse one changed in place since (and,
+    recorded, use the Tensor itself); None for a constant."""
+    sources = []
+    for value in node._saved:
         if value is result._data:
-            stamps.append((result._version, 0))
+            sources.append((OUTPUT, result._version, 0))
             continue
         for x in inputs:
             if isinstance(x, Tensor) and x._data is value:
-                stamps.append((x._version, x._version[0]))
+                sources.append((x, x._version, x._version[0]))
                 break
-    return stamps
+        else:
+            sources.append(None)
+    node._saved_sources = sources
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,7 +272,7 @@ def _topological_order(*roots):
             if isinstance(target, Node) and target not in seen:
                 seen.add(target)
                 found.append(target)
-    found.sort(key=lambda node: node.sequence_nr, reverse=True)
+    found.sort(key=attrgetter("sequence_nr"), reverse=True)
     return found
 
 
@@ -274,11 +283,9 @@ def _unbroadcast(grad, shape, node, index):
     was stretched along (missing leading axes, size-1 axes) is summed.  Anything else is a bug
     in the op's backward and is reported naming the op and both shapes.
     """
-    if grad.shape == shape:
-        return grad
     lead = grad.ndim - len(shape)
-    if lead > 0 and grad.shape[lead:] == shape:  # only leading axes (a bias added to each row)
-        return np.add.reduce(grad, axis=tuple(range(lead)))
+    if lead > 0 and tuple(grad.shape[lead:]) == shape:  # only leading axes (a bias on each row)
+        return _sum_over(grad, tuple(range(lead)))
     ok = lead >= 0 and all(s == 1 or s == g for s, g in zip(shape, grad.shape[lead:]))
     if not ok:
         raise RuntimeError(
@@ -287,24 +294,43 @@ def _unbroadcast(grad, shape, node, index):
             f"shape the input broadcasts to)")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and grad.shape[lead + i] != 1)
-    return np.add.reduce(grad, axis=axes).reshape(shape)
+    return _sum_over(grad, axes).reshape(shape)
+
+
+def _sum_over(grad, axes):
+    """Σ over `axes`: on an array, or recorded on a Tensor (create_graph=True)."""
+    if isinstance(grad, Tensor):
+        return grad.sum(axes) if axes else grad
+    return np.add.reduce(grad, axis=axes)
+
+
+def _cast(grad, dtype):
+    """grad in `dtype` (a NumPy dtype): an array's astype, or a Tensor's recorded cast."""
+    if isinstance(grad, Tensor):
+        return grad.to(dtypes.from_numpy_dtype(dtype))
+    return grad.astype(dtype)
 
 
 def _accumulate_into_leaf(leaf, grad):
-    """leaf.grad += grad; the first gradient is stored as a copy the leaf owns.  (grad already
-    has the leaf's shape and dtype, so the checks of the .grad setter are skipped.)"""
-    if leaf._grad is None:
+    """leaf.grad += grad.  An array is stored the first time as a copy the leaf owns, then added
+    in place.  A Tensor (create_graph=True) is kept as it is and added out of place, so the new
+    .grad is in the graph too.  (grad already has the leaf's shape and dtype.)"""
+    if isinstance(grad, Tensor):
+        leaf._grad = grad if leaf._grad is None else leaf._grad + grad
+    elif leaf._grad is None:
         leaf._grad = Tensor._wrap(grad.copy())
     else:
         leaf._grad._data += grad
 
 
-def _run_backward(roots, retain_graph, capture=None):
+def _run_backward(roots, retain_graph, capture=None, create_graph=False):
     """The backward pass.
 
-    roots: list of (Tensor, gradient array).  capture: None to accumulate into leaves'
-    ``.grad`` (Tensor.backward), or a dict {Node or leaf Tensor: None} whose values are filled
-    with the gradients instead, touching no ``.grad`` (autograd.grad).
+    roots: list of (Tensor, gradient).  capture: None to accumulate into leaves' ``.grad``
+    (Tensor.backward), or a dict {Node or leaf Tensor: None} whose values are filled with the
+    gradients instead, touching no ``.grad`` (autograd.grad).  Gradients are arrays; with
+    create_graph they are Tensors, each rule's operations are recorded and the result can be
+    differentiated again.
     """
     # Node or leaf Tensor -> the gradient w.r.t. its output, summed over every consumer.
     # A Node's entry is complete when its turn comes (topological order); the leaves' entries
@@ -315,7 +341,7 @@ def _run_backward(roots, retain_graph, capture=None):
         grads[key] = g if key not in grads else grads[key] + g
     order = _topological_order(*[t.grad_fn for t, _ in roots if t.grad_fn is not None])
     anomaly = modes.anomaly_mode.enabled
-    with quiet_numpy():
+    with quiet_numpy(), modes.set_grad_enabled(create_graph):
         for node in order:
             grad_out = grads.pop(node, None)
             if grad_out is None:  # no gradient reached this node (e.g. only via a no-grad path)
@@ -326,7 +352,10 @@ def _run_backward(roots, retain_graph, capture=None):
                     _accumulate_into_leaf(kept, grad_out)
             if capture is not None and node in capture:
                 capture[node] = grad_out if capture[node] is None else capture[node] + grad_out
-            input_grads = node.op.backward(node, grad_out)
+            if create_graph:
+                input_grads = node._backward_recorded(grad_out)
+            else:
+                input_grads = node.op.backward(node, grad_out)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             targets = node.grad_targets
@@ -346,14 +375,15 @@ def _run_backward(roots, retain_graph, capture=None):
                     shape, dtype = target._data.shape, target._data.dtype
                 if g.shape != shape:
                     g = _unbroadcast(g, shape, node, index)
-                if g.dtype != dtype:
-                    g = g.astype(dtype)
+                if (g._data if create_graph else g).dtype != dtype:
+                    g = _cast(g, dtype)
                 if anomaly:
-                    modes.check_gradient(node, index, g)
+                    modes.check_gradient(node, index, g._data if create_graph else g)
                 previous = grads.get(target)
                 grads[target] = g if previous is None else previous + g
             if not retain_graph:  # release what the node saved
                 node._saved = _FREED
+                node._saved_sources = ()
             # Let go of this step's arrays now: only `grads` should keep a gradient alive (a
             # returned tuple may hold G itself, as linear's bias gradient, until it is summed).
             grad_out = input_grads = g = previous = None
@@ -364,41 +394,47 @@ def _run_backward(roots, retain_graph, capture=None):
                 capture[leaf] = g if capture[leaf] is None else capture[leaf] + g
 
 
-def _initial_gradient(tensor, gradient, what="backward"):
-    """The gradient the pass starts from: ones for a one-element output, else required."""
+def _initial_gradient(tensor, gradient, create_graph, what="backward"):
+    """The gradient the pass starts from: ones for a one-element output, else required.  With
+    create_graph a given gradient Tensor is used as it is, so results can be differentiated
+    with respect to it too."""
     if gradient is None:
         if tensor.numel() != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs: {what} was called on "
                 f"a tensor of shape {tuple(tensor.shape)}; pass gradient= of that shape "
                 f"(e.g. loss.sum().backward() or y.backward(torch.ones_like(y)))")
-        return np.ones_like(tensor._data)  # ∂L/∂L = 1
+        ones = np.ones_like(tensor._data)  # ∂L/∂L = 1
+        return Tensor._wrap(ones) if create_graph else ones
     g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
     if g.shape != tuple(tensor.shape):
         raise RuntimeError(
             f"Mismatch in shape: gradient has a shape of {tuple(g.shape)} and the output has a "
             f"shape of {tuple(tensor.shape)}")
-    return g.astype(tensor._data.dtype, copy=False)
+    if not create_graph:
+        return g.astype(tensor._data.dtype, copy=False)
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor._wrap(g)
+    return _cast(gradient, tensor._data.dtype) if g.dtype != tensor._data.dtype else gradient
 
 
 def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
-    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (``Tensor.backward``)."""
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (``Tensor.backward``).  With
+    create_graph=True the pass is recorded: each ``.grad`` can be differentiated again."""
     if not tensor.requires_grad:
         raise RuntimeError(
             "element 0 of tensors does not require grad and does not have a grad_fn: "
             "backward() needs a tensor computed from leaves created with requires_grad=True "
             "(and not inside torch.no_grad())")
-    g = _initial_gradient(tensor, gradient)
-    _run_backward([(tensor, g)], bool(retain_graph))
+    g = _initial_gradient(tensor, gradient, create_graph)
+    retain = create_graph if retain_graph is None else retain_graph  # PyTorch's default
+    _run_backward([(tensor, g)], bool(retain), create_graph=create_graph)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=False):
-    """Gradients of outputs with respect to inputs, returned as a tuple; no ``.grad`` changes."""
-    if create_graph:
-        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported")
+    """Gradients of outputs with respect to inputs, returned as a tuple; no ``.grad`` changes.
+    With create_graph=True the gradients are in the graph and can be differentiated again."""
     single_output = isinstance(outputs, Tensor)
     outputs = [outputs] if single_output else list(outputs)
     inputs_list = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -406,6 +442,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         grad_outputs = [None] * len(outputs)
     elif isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs]
+    else:
+        grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad_outputs has {len(grad_outputs)} entries but there are {len(outputs)} outputs")
     for t in inputs_list:
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
@@ -414,10 +455,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not out.requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn")
-        roots.append((out, _initial_gradient(out, g, "grad")))
+        roots.append((out, _initial_gradient(out, g, create_graph, "grad")))
     keys = [t.grad_fn if t.grad_fn is not None else t for t in inputs_list]
     capture = {k: None for k in keys}
-    _run_backward(roots, bool(retain_graph), capture)
+    retain = create_graph if retain_graph is None else retain_graph
+    _run_backward(roots, bool(retain), capture, create_graph)
     result = []
     for t, k in zip(inputs_list, keys):
         g = capture[k]
@@ -427,108 +469,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "One of the differentiated Tensors appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior.")
             result.append(None)
+        elif create_graph:
+            result.append(g)
         else:
             result.append(Tensor._wrap(np.array(g, dtype=t._data.dtype, copy=True)))
     return tuple(result)
 
 
-# --------------------------------------------------------------------------------------------
-# Function: the public, PyTorch-style extension API (Tensors in, Tensors out).
-# --------------------------------------------------------------------------------------------
-
-class FunctionCtx(Node):
-    """The ``ctx`` a custom Function sees (it is the Node of its application)."""
-
-    def mark_dirty(self, *tensors):
-        """Inputs forward changed in place: their version moves on, so a backward that saved
-        them before the change raises instead of using the new values."""
-        for t in tensors:
-            t._version[0] += 1
-
-    def mark_non_differentiable(self, *tensors):
-        """Outputs with no gradient (an index, a mask): apply returns them outside the graph."""
-        self.non_differentiable = tensors
-
-    def set_materialize_grads(self, value):
-        """PyTorch passes zeros (True) or None (False) for the gradients of unused outputs.  A
-        Function here has one output, whose gradient always exists: nothing to materialize."""
-        self.materialize_grads = bool(value)
-
-
-class _FunctionOp:
-    """Adapts a Function subclass to the backward pass: arrays out of Tensors and back."""
-
-    __slots__ = ("fn",)
-
-    def __init__(self, fn):
-        self.fn = fn
-
-    def node_name(self):
-        return self.fn.__name__ + "Backward"
-
-    def backward(self, ctx, grad):
-        fn = self.fn
-        with no_grad():
-            result = fn.backward(ctx, Tensor._wrap(grad))
-        if not isinstance(result, tuple):
-            result = (result,)
-        n_inputs = len(ctx.grad_targets)
-        if len(result) != n_inputs:
-            raise RuntimeError(
-                f"function {fn.__name__}.backward returned an incorrect number of gradients "
-                f"(expected {n_inputs}, got {len(result)}): return one gradient (or None) per "
-                f"argument of forward")
-        arrays = []
-        for i, g in enumerate(result):
-            if g is None:
-                arrays.append(None)
-            elif isinstance(g, Tensor):
-                arrays.append(g._data)
-            else:
-                raise TypeError(
-                    f"function {fn.__name__}.backward returned a {type(g).__name__} as gradient "
-                    f"{i}; expected a Tensor or None")
-        return tuple(arrays)
-
-
-class Function:
-    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)``,
-    both on Tensors, and call ``YourFunction.apply(*args)``.
-
-    forward runs without recording; ``ctx.save_for_backward(*tensors)`` keeps what backward
-    needs (``ctx.saved_tensors``); ``ctx.needs_input_grad[i]`` says whether input i wants a
-    gradient.  backward returns one gradient per forward argument (None where there is none).
-    """
-
-    @staticmethod
-    def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("a Function subclass must define a static forward(ctx, ...)")
-
-    @staticmethod
-    def backward(ctx, *grad_outputs):
-        raise NotImplementedError("a Function subclass must define a static backward(ctx, ...)")
-
-    @classmethod
-    def apply(cls, *args, **kwargs):
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = modes.grad_mode.enabled and any(needs)
-        ctx = FunctionCtx(_FunctionOp(cls), None, needs)
-        with no_grad():
-            out = cls.forward(ctx, *args, **kwargs)
-        if not isinstance(out, Tensor):
-            raise TypeError(
-                f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
-        if not record or any(out is t for t in ctx.__dict__.get("non_differentiable", ())):
-            return out
-        if any(out is a for a in args):  # forward returned an input: give the output its own face
-            out = out._alias()
-        out.requires_grad = True
-        out.grad_fn = ctx
-        out._grad = None
-        _attach(ctx, args, needs, out)
-        if modes.anomaly_mode.enabled:
-            ctx.created_at = modes.user_call_site()
-        ctx._saved_versions = tuple(
-            (t._version, t._version[0]) for t in ctx._saved if isinstance(t, Tensor))
-        return out
-
+from .function import Function, FunctionCtx  # noqa: E402  (it builds on Node, above)

@@ -9,7 +9,68 @@ reductions, expand, indexing and item assignment, concatenation and stacking.
 import numpy as np
 
 from .autograd import Op
-from .speedups import zero_where
+from .ops import expand_reduced, zero_where
+
+Tensor = None  # the Tensor class, bound by tensor.py
+
+# --------------------------------------------------------------------------------------------
+# Words beside ops.py's, each doing on a Tensor (a recorded backward pass) what it does on an
+# array.
+# --------------------------------------------------------------------------------------------
+
+
+def value_of(x):
+    """The numbers in X outside the graph: for masks, signs and counts, whose derivative is 0."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def log(x):
+    """log X, entry by entry."""
+    return x.log() if isinstance(x, Tensor) else np.log(x)
+
+
+def sin(x):
+    """sin X, entry by entry."""
+    return x.sin() if isinstance(x, Tensor) else np.sin(x)
+
+
+def cos(x):
+    """cos X, entry by entry."""
+    return x.cos() if isinstance(x, Tensor) else np.cos(x)
+
+
+def tensor_power(a, b):
+    """A ** B entry by entry, B a tensor (on arrays: _tensor_power, as PyTorch computes it)."""
+    return a ** b if isinstance(a, Tensor) or isinstance(b, Tensor) else _tensor_power(a, b)
+
+
+def add_at(shape, key, g):
+    """Zeros of `shape` with G added at `key` (repeats add up): the adjoint of A[key]."""
+    if isinstance(g, Tensor):
+        return IndexPut.apply(np.zeros(shape, g._data.dtype), g, key=key, accumulate=True)
+    grad = np.zeros(shape, dtype=g.dtype)
+    if _is_basic_index(key):
+        grad[key] = g
+    else:
+        np.add.at(grad, key, g)
+    return grad
+
+
+def split_along(g, bounds, dim):
+    """G cut along `dim` at `bounds`: the pieces that were joined."""
+    if not isinstance(g, Tensor):
+        return tuple(np.split(g, bounds, axis=dim))
+    edges = [0, *bounds, g.shape[dim]]
+    lead = (slice(None),) * (dim % g.ndim)
+    return tuple(Index.apply(g, key=lead + (slice(lo, hi),)) for lo, hi in zip(edges, edges[1:]))
+
+
+def unstack(g, dim):
+    """The slices of G at each index of `dim`."""
+    if not isinstance(g, Tensor):
+        return tuple(np.moveaxis(g, dim, 0))
+    lead = (slice(None),) * (dim % g.ndim)
+    return tuple(Index.apply(g, key=lead + (i,)) for i in range(g.shape[dim]))
 
 # --------------------------------------------------------------------------------------------
 # Elementwise
@@ -32,16 +93,15 @@ class PowTensor(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b, out = ctx.saved_arrays
+        a, b, out = ctx.saved_values
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
+        # Grouped as PyTorch groups them, so overflow gives the same inf/NaN pattern.
         if need_a:
-            # Grouped as PyTorch groups them, so overflow gives the same inf/NaN pattern.
-            ga = np.where(b == 0, 0.0, g * (b * _tensor_power(a, b - 1))).astype(g.dtype,
-                                                                              copy=False)
+            ga = zero_where(value_of(b) == 0, g * (b * tensor_power(a, b - 1)))
         if need_b:
-            gb = (g * np.where((a == 0) & (b >= 0), 0.0, out * np.log(a))).astype(g.dtype,
-                                                                                  copy=False)
+            a_zero = (value_of(a) == 0) & (value_of(b) >= 0)
+            gb = g * zero_where(a_zero, out * log(a))
         return ga, gb
 
 
@@ -73,12 +133,12 @@ class Maximum(Op):
 
     @classmethod
     def backward(cls, ctx, g):
-        a, b = ctx.saved_arrays
+        a, b = (value_of(x) for x in ctx.saved_values)
         if cls is Minimum:  # min(A, B) = −max(−A, −B): the same shares of G
             a, b = -a, -b
         tie = a == b  # ties split evenly, as PyTorch
-        share_a = np.where(tie, 0.5, ~(a < b)).astype(g.dtype)
-        share_b = np.where(tie, 0.5, ~(a > b)).astype(g.dtype)
+        share_a = np.where(tie, 0.5, ~(a < b)).astype(a.dtype)
+        share_b = np.where(tie, 0.5, ~(a > b)).astype(a.dtype)
         # G ⊙ share, with exact zeros where the share is 0 even if G is inf or NaN (as PyTorch)
         return zero_where(share_a == 0, g * share_a), zero_where(share_b == 0, g * share_b)
 
@@ -120,7 +180,7 @@ class Sqrt(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_arrays
+        (out,) = ctx.saved_values
         return g / (2 * out)
 
 
@@ -136,8 +196,8 @@ class Sin(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_arrays
-        return g * np.cos(a)
+        (a,) = ctx.saved_values
+        return g * cos(a)
 
 
 class Cos(Op):
@@ -152,8 +212,8 @@ class Cos(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_arrays
-        return -g * np.sin(a)
+        (a,) = ctx.saved_values
+        return -g * sin(a)
 
 
 class Abs(Op):
@@ -168,8 +228,8 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_arrays
-        sign = (a > 0).astype(g.dtype) - (a < 0).astype(g.dtype)  # np.sign(NaN) would be NaN
+        a = value_of(ctx.saved_values[0])
+        sign = (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)  # np.sign(NaN) would be NaN
         return g * sign
 
 
@@ -191,7 +251,7 @@ class Clamp(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_arrays
+        a = value_of(ctx.saved_values[0])
         lo, hi = ctx.bounds
         inside = np.ones(a.shape, dtype=bool)  # (a NaN entry is inside no bound: 0, as PyTorch)
         if lo is not None:
@@ -250,23 +310,22 @@ class Max(Op):
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         if dim is None:
             out = np.asarray(cls._reduce(a))
-            ctx.save_for_backward(a, out)
+            ctx.ties = (a == out) | (np.isnan(a) & np.isnan(out))  # a NaN maximum: to the NaNs
+            ctx.count = int(np.sum(ctx.ties))
             return out
         index = np.expand_dims(cls._arg(a, axis=dim), dim)
-        ctx.index = index
+        # the returned entry of each slice, as a mask of A's shape (a constant of the rule)
+        positions = np.arange(a.shape[dim]).reshape(
+            [-1 if axis == dim % a.ndim else 1 for axis in range(a.ndim)])
+        ctx.picked = positions == index
         out = np.take_along_axis(a, index, axis=dim)
         return out if keepdim else np.squeeze(out, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
         if ctx.dim is None:
-            a, out = ctx.saved_arrays
-            ties = (a == out) | (np.isnan(a) & np.isnan(out))  # a NaN maximum: to the NaNs
-            return zero_where(~ties, g / np.sum(ties).astype(g.dtype))
-        grad = np.zeros(ctx.shape, dtype=g.dtype)
-        g = g if ctx.keepdim else np.expand_dims(g, ctx.dim)
-        np.put_along_axis(grad, ctx.index, g, axis=ctx.dim)
-        return grad
+            return zero_where(~ctx.ties, g / ctx.count)
+        return zero_where(~ctx.picked, expand_reduced(g, ctx.shape, (ctx.dim,), ctx.keepdim))
 
 
 class Min(Max):
@@ -323,38 +382,46 @@ class Index(Op):
 
     @staticmethod
     def backward(ctx, g):
-        grad = np.zeros(ctx.shape, dtype=g.dtype)
-        if _is_basic_index(ctx.key):
-            grad[ctx.key] = g
-        else:
-            np.add.at(grad, ctx.key, g)
-        return grad
+        return add_at(ctx.shape, ctx.key, g)
 
 
 class IndexPut(Op):
-    """out = A with out[key] = V (item assignment recorded in the graph).
+    """out = A with out[key] = V (item assignment recorded in the graph), or, accumulating,
+    out[key] += V (repeats add up).
 
-    ∂L/∂A = G with zeros at key;  ∂L/∂V = G[key]   (summed to V's shape by the engine).
+    ∂L/∂A = G with zeros at key (G itself when accumulating);  ∂L/∂V = G[key]   (summed to
+    V's shape by the engine).
     """
 
     name = "index_put"
 
     @staticmethod
-    def forward(ctx, a, value, key):
-        ctx.key = key
+    def forward(ctx, a, value, key, accumulate=False):
+        ctx.key, ctx.accumulate = key, accumulate
         out = a.copy()
-        out[key] = value
+        if accumulate:
+            np.add.at(out, key, value)
+        else:
+            out[key] = value
         return out
 
     @staticmethod
     def backward(ctx, g):
         ga = gv = None
         if ctx.needs_input_grad[0]:
-            ga = np.array(g, copy=True)  # g may be a NumPy scalar (0-d), which has no [key] =
-            ga[ctx.key] = 0
+            ga = g if ctx.accumulate else put_zeros(g, ctx.key)
         if ctx.needs_input_grad[1]:
-            gv = g[ctx.key]
+            gv = Index.apply(g, key=ctx.key) if isinstance(g, Tensor) else g[ctx.key]
         return ga, gv
+
+
+def put_zeros(g, key):
+    """G with zeros at `key`."""
+    if isinstance(g, Tensor):
+        return IndexPut.apply(g, np.zeros((), g._data.dtype), key=key)
+    out = np.array(g, copy=True)  # g may be a NumPy scalar (0-d), which has no [key] =
+    out[key] = 0
+    return out
 
 
 class Cat(Op):
@@ -370,7 +437,7 @@ class Cat(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.split(g, ctx.bounds, axis=ctx.dim))
+        return split_along(g, ctx.bounds, ctx.dim)
 
 
 class Stack(Op):
@@ -385,4 +452,4 @@ class Stack(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.moveaxis(g, ctx.dim, 0))
+        return unstack(g, ctx.dim)

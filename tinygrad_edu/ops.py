@@ -16,29 +16,36 @@ import math
 import numpy as np
 
 from .autograd import Op
-from .speedups import matmul, zero, zero_where
+from . import speedups
+
+Tensor = None  # the Tensor class, bound by tensor.py
 
 # --------------------------------------------------------------------------------------------
 # The words of a backward rule: operators (+ − * / @, unary −, comparisons) and the functions
-# below.  A first-order backward pass runs them on NumPy arrays.  Gradients of gradients run
-# the same rule on Tensors (recorded), so a rule says exp(out), never np.exp(out): each rule is
-# written once.  matmul(A, B) is A @ B, zero_where(M, G) is where(M, 0, G) and zero(dtype) is a
-# 0 of that dtype (speedups.py).
+# below.  A first-order backward pass runs them on NumPy arrays.  With create_graph=True the
+# same rule runs on Tensors and is recorded, so that it can be differentiated again: each word
+# does on a Tensor what it does on an array (in a recorded pass G is always a Tensor), and
+# each rule is written once.  On arrays, matmul, zero_where and zero_of are computed by
+# speedups.py.
 # --------------------------------------------------------------------------------------------
 
 def exp(x):
     """eˣ, entry by entry."""
-    return np.exp(x)
+    return x.exp() if isinstance(x, Tensor) else np.exp(x)
 
 
 def power(a, p):
     """A ** p for a number p as PyTorch computes it: p = −0.5 as 1 / √A, so (−inf) ** −0.5 is
     NaN and (−0.0) ** −0.5 is −inf (C's pow gives 0 and +inf).  NumPy takes p = 0.5 as √A."""
+    if isinstance(a, Tensor):
+        return a ** p
     return 1.0 / np.sqrt(a) if p == -0.5 else np.power(a, p)
 
 
 def sum_along(x, dim):
     """Σ over `dim`, kept as an axis of size 1 so that it broadcasts back."""
+    if isinstance(x, Tensor):
+        return x.sum(dim, keepdim=True)
     return np.add.reduce(x, axis=dim, keepdims=True)
 
 
@@ -46,24 +53,50 @@ def expand_reduced(g, shape, dim, keepdim):
     """𝟏 ⊗ G: the axes a reduction removed put back (size 1), then G copied to `shape`."""
     if dim is not None and not keepdim:
         g = g.reshape([1 if axis in dim else size for axis, size in enumerate(shape)])
+    if isinstance(g, Tensor):
+        return g.expand(*shape)
     out = np.empty(shape, dtype=g.dtype)
     out[...] = g
     return out
 
 
 def zeros_like(x):
-    """An array of zeros shaped like X (a gradient that is 0 whatever G holds, NaN included)."""
+    """Zeros shaped like X (a gradient that is 0 whatever G holds, NaN included): a constant."""
+    if isinstance(x, Tensor):
+        return Tensor._wrap(np.zeros(tuple(x.shape), x._data.dtype))
     return np.zeros_like(x)
 
 
 def swap_last(x):
     """Xᵀ of a matrix, or of each matrix in a batch: the last two axes swapped."""
-    return np.swapaxes(x, -1, -2)
+    return x.transpose(-1, -2) if isinstance(x, Tensor) else np.swapaxes(x, -1, -2)
 
 
 def unsqueeze(x, dim):
     """X with a new axis of size 1 at `dim`."""
-    return np.expand_dims(x, dim)
+    return x.unsqueeze(dim) if isinstance(x, Tensor) else np.expand_dims(x, dim)
+
+
+def permute(x, dims):
+    """X with its axes reordered: axis i of the result is axis dims[i] of X."""
+    return x.permute(*dims) if isinstance(x, Tensor) else np.transpose(x, dims)
+
+
+def matmul(a, b):
+    """A @ B (on arrays: speedups.matmul)."""
+    return a @ b if isinstance(a, Tensor) or isinstance(b, Tensor) \
+        else speedups.matmul(a, b)
+
+
+def zero_where(mask, g):
+    """G with exact zeros where the mask holds: where(M, 0, G), so an inf or NaN in G becomes
+    0 there, as PyTorch selects (on arrays: speedups.zero_where)."""
+    return g.masked_fill(mask, 0) if isinstance(g, Tensor) else speedups.zero_where(mask, g)
+
+
+def zero_of(x):
+    """0 in X's dtype, to compare X with (on arrays: speedups.zero, made once per dtype)."""
+    return 0 if isinstance(x, Tensor) else speedups.zero(x.dtype)
 
 
 # A rule computes only the gradients asked for (ctx.needs_input_grad): the seed's X needs
@@ -116,7 +149,7 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, g):
-        b, a = ctx.saved_arrays
+        b, a = ctx.saved_values
         return (g * b if b is not None else None), (g * a if a is not None else None)
 
 
@@ -133,7 +166,7 @@ class Div(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_arrays
+        a, b = ctx.saved_values
         need_a, need_b = ctx.needs_input_grad
         return (g / b if need_a else None), (-g * ((a / b) / b) if need_b else None)
 
@@ -170,7 +203,7 @@ class Pow(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_arrays
+        (a,) = ctx.saved_values
         p = ctx.exponent
         return zeros_like(g) if p == 0 else g * (p * power(a, p - 1))
 
@@ -188,7 +221,7 @@ class Exp(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_arrays
+        (out,) = ctx.saved_values
         return g * out
 
 
@@ -204,7 +237,7 @@ class Log(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_arrays
+        (a,) = ctx.saved_values
         return g / a
 
 
@@ -216,14 +249,14 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, zero(a.dtype))
+        out = np.maximum(a, speedups.zero(a.dtype))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_arrays
-        return zero_where(out <= zero(out.dtype), g)
+        (out,) = ctx.saved_values
+        return zero_where(out <= zero_of(out), g)
 
 
 class Tanh(Op):
@@ -239,7 +272,7 @@ class Tanh(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_arrays
+        (out,) = ctx.saved_values
         return g * (1 - out * out)
 
 
@@ -265,7 +298,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_arrays
+        (out,) = ctx.saved_values
         return g * (out * (1 - out))
 
 
@@ -323,7 +356,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_arrays
+        (out,) = ctx.saved_values
         return g - exp(out) * sum_along(g, ctx.dim)
 
 
@@ -353,7 +386,7 @@ class Softmax(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_arrays
+        (out,) = ctx.saved_values
         return out * (g - sum_along(g * out, ctx.dim))
 
 
@@ -374,11 +407,11 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return matmul(a, b)
+        return speedups.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_arrays
+        a, b = ctx.saved_values
         need_a, need_b = ctx.needs_input_grad
         a_row, b_column = a.ndim == 1, b.ndim == 1
         if a_row and b_column:  # a dot product, out = Σ aᵢbᵢ
@@ -410,14 +443,14 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        out = matmul(x, w.T)
+        out = speedups.matmul(x, w.T)
         if b is not None:
             out += b  # in place: the fresh result takes b without a second array of its size
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved_arrays
+        x, w = ctx.saved_values
         need_x, need_w, need_b = ctx.needs_input_grad
         g_rows, x_rows = g, x
         if x.ndim != 2:  # every row of every batch is one sample
@@ -439,9 +472,10 @@ class MseLoss(Op):
 
     @staticmethod
     def forward(ctx, x, y, reduction="mean"):
-        diff = x - y
-        ctx.save_for_backward(diff)
+        ctx.save_for_backward(x, y)
         ctx.reduction = reduction
+        ctx.count = x.size if reduction == "mean" and x.size else 1  # N, or 1 (c = 2)
+        diff = x - y
         squares = diff * diff
         if reduction == "none":
             return squares
@@ -452,9 +486,8 @@ class MseLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
-        (diff,) = ctx.saved_arrays
-        c = 2.0 / diff.size if ctx.reduction == "mean" and diff.size else 2.0
-        gx = (c * diff) * g
+        x, y = ctx.saved_values
+        gx = ((2.0 / ctx.count) * (x - y)) * g
         return gx, (-gx if ctx.needs_input_grad[1] else None)
 
 
@@ -491,4 +524,4 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return np.transpose(g, np.argsort(ctx.dims))
+        return permute(g, np.argsort(ctx.dims))

@@ -10,7 +10,7 @@ versions, views), tensor_methods.py (the rest of the methods).
 
 import numpy as np
 
-from . import arguments, autograd, ops, tensor_methods, views
+from . import arguments, autograd, function, more_ops, ops, tensor_methods, views
 from . import dtypes as _dt
 from .arguments import (_as_operand, _normalize_dim, _normalize_dims, _power, _reshape_target,
                         _shape_arg, apply_binary, array_from_data, matmul)
@@ -309,5 +309,5 @@ class Tensor(TensorMethods, InPlaceAndViews):
 
 
 # The one tie back: the modules below this one learn the Tensor class here.
-for _module in (arguments, autograd, tensor_methods, views):
+for _module in (arguments, autograd, function, more_ops, ops, tensor_methods, views):
     _module.Tensor = Tensor

@@ -464,6 +464,59 @@ class TensorMethods:
         total = (t - shift).exp().sum(dims, keepdim).log()
         return total + (shift if keepdim else shift.reshape(total.shape))
 
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """The product of the entries along dim (of all entries when None); int64 for integer
+        and bool tensors, as sum.  Multiplied pairwise, halving the axis each round (log₂ n
+        products), so each entry's gradient is the product of all the others — also where
+        an entry is 0, which x⁻¹ · prod would get wrong."""
+        t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
+        if t.dtype.category < _dt.FLOATING and dtype is None:
+            t = t._cast(_dt.int64)
+        if dim is None:
+            t, d = t.reshape(-1), 0
+        else:
+            if isinstance(dim, (tuple, list)):
+                raise TypeError("prod(): argument 'dim' must be int, not a tuple (prod "
+                                "reduces over one dim, or all of them when dim is None)")
+            d = _normalize_dim(dim, t.ndim, "prod")
+            if t.ndim == 0:
+                return t.clone()
+        before = (slice(None),) * d
+        while t.shape[d] != 1:
+            n = t.shape[d]
+            if n == 0:
+                shape = list(t.shape)
+                shape[d] = 1
+                t = Tensor._wrap(np.ones(shape, t._data.dtype))
+                break
+            half = n // 2
+            paired = t[before + (slice(0, half),)] * t[before + (slice(half, 2 * half),)]
+            t = paired if n % 2 == 0 else cat_along(
+                [paired, t[before + (slice(n - 1, n),)]], d)
+        if dim is None:
+            return t.reshape(()) if not keepdim else t.reshape((1,) * self.ndim)
+        return t if keepdim else t.squeeze(d)
+
+    def cumsum(self, dim, *, dtype=None):
+        """Running sums along dim: out[i] = x[0] + … + x[i] (int64 for integer and bool
+        tensors).  Built as a scan of log₂ n rounds, each adding a copy shifted by 1, 2, 4,
+        … places, so the gradient, a running sum from the other end, comes from + itself."""
+        t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
+        if t.dtype.category < _dt.FLOATING and dtype is None:
+            t = t._cast(_dt.int64)
+        d = _normalize_dim(dim, t.ndim, "cumsum")
+        if t.ndim == 0:
+            return t.clone()
+        n = t.shape[d]
+        before = (slice(None),) * d
+        shift = 1
+        while shift < n:
+            head = t[before + (slice(0, shift),)]
+            moved = t[before + (slice(shift, n),)] + t[before + (slice(0, n - shift),)]
+            t = cat_along([head, moved], d)
+            shift *= 2
+        return t if t is not self else t.clone()
+
     def square(self):
         """self · self (bools become int64, as PyTorch)."""
         t = self._cast(_dt.int64) if self.dtype == _dt.bool_ else self
@@ -870,6 +923,11 @@ class TensorMethods:
                                f"{names[other.dtype.name]} (convert one with .to(dtype))")
         broadcast_shapes("allclose", self.shape, other.shape)
         return bool(np.allclose(self._data, other._data, rtol, atol, equal_nan))
+
+
+def cat_along(tensors, dim):
+    """Tensors of one dtype joined along an existing dim (the primitive under torch.cat)."""
+    return more_ops.Cat.apply(*tensors, dim=dim)
 
 
 def _comparison(result, name, other):

@@ -258,7 +258,7 @@ def _rule_parameters(node):
     if name == "mean":
         return f"N = {node.count}"
     if name == "mse":
-        return f"c = 2/N, N = {node.saved_arrays[0].size}" if node.reduction == "mean" else "c = 2"
+        return f"c = 2/N, N = {node.count}" if node.reduction == "mean" else "c = 2"
     return ""
 
 
@@ -374,7 +374,7 @@ def _swap_last(shape):
 def _matmul_lines(node, input_grads, grad_out, names):
     """out = A @ B:  ∂L/∂A = G · Bᵀ,  ∂L/∂B = Aᵀ · G, with shapes.  For a linear layer
     (B = Wᵀ) the weight's line is written in W's own layout: ∂L/∂W = Gᵀ · X."""
-    a, b = node.saved_arrays
+    a, b = node.saved_values
     g = _shape_text
     a_target, b_target = node.grad_targets
     linear = _is_transpose(b_target)
@@ -397,7 +397,7 @@ def _matmul_lines(node, input_grads, grad_out, names):
 
 def _linear_lines(node, grad_out, names):
     """Z = X Wᵀ + 𝟏 bᵀ:  the lines of _layer_lines, then ∂L/∂b = Gᵀ 𝟏."""
-    x, w = node.saved_arrays
+    x, w = node.saved_values
     x_target, w_target, b_target = node.grad_targets
     x_name = names.of(x_target) if x_target is not None else "X"
     w_name = names.of(w_target) if w_target is not None else "W"
