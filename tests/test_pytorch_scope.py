@@ -346,6 +346,31 @@ fn("sign", T_only(SPECIAL))
 fn("round", T_only(A * 3), kw=dict(decimals=1))
 fn("round", T_only(np.array([0.5, 1.5, 2.5, -0.5, -1.5])))
 
+ZEROS = A.copy()
+ZEROS[1, 2] = ZEROS[2, 0] = ZEROS[2, 3] = 0.0  # prod's gradient where entries are 0
+fn("prod", T_only(A), names=("input",))
+fn("prod", lambda lib, T: (T(ZEROS), 1), kw=dict(keepdim=True))
+fn("prod", lambda lib, T: (T(ZEROS), 0))
+fn("prod", T_only(ZEROS))
+fn("prod", lambda lib, T: (T(INTS[:, :3]), 1))
+case("torch.prod", lambda lib, T: lib.prod(T(A), 1, dtype=lib.float64), label="dtype=")
+fn("cumsum", lambda lib, T: (T(A), 1), names=("input", "dim"))
+LONG = _R.standard_normal((9, 2)).astype(np.float32)
+fn("cumsum", lambda lib, T: (T(LONG), 0))
+fn("cumsum", lambda lib, T: (T(INTS), -1))
+case("torch.cumsum", lambda lib, T: lib.cumsum(T(MASK), dim=0), label="bools")
+case("torch.cumsum", lambda lib, T: lib.cumsum(T(A), 0, dtype=lib.float64), label="dtype=")
+for _equation, _arrays in [
+        ("ij,jk->ik", (A, M)), ("ij,jk", (A, M)), ("i,i->", (V, ROW)), ("i,j->ij", (V, ROW)),
+        ("bij,bjk->bik", (np.stack([A, B]), np.stack([M, M]))), ("ij->ji", (A,)),
+        ("ii->i", (A[:, :3].copy(),)), ("ii", (A[:, :3].copy(),)), ("ij,ij->i", (A, B)),
+        ("bi,bi->b", (A[:1].copy(), B)), ("...ij,...jk->...ik", (np.stack([A, B]), M)),
+        ("ij->", (A,)), ("ij,kj->ik", (A, B)), ("ik,kj->", (A, M)), ("ij,jk->ki", (A, M))]:
+    case("torch.einsum", lambda lib, T, e=_equation, a=_arrays: lib.einsum(e, *map(T, a)),
+         label=_equation)
+case("torch.einsum", lambda lib, T: lib.einsum("ij,jk->ik", [T(INTS), T(INTS.T.copy())]),
+     label="a list, integers")
+
 
 # ----- modes and devices
 
@@ -664,7 +689,7 @@ def test_every_present_name_of_the_scope_has_a_case():
     present = present_scope_names()
     assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
     assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
-    assert len(CHECKED) == len(present) == 217
+    assert len(CHECKED) == len(present) == 222
     assert len(CASES) >= 2 * len(CHECKED)
 
 
@@ -923,6 +948,21 @@ BAD = [
     ("addmm of a mismatched bias", lambda lib: lib.addmm(lib.ones(3), lib.ones(2, 3),
                                                          lib.ones(3, 2)), r"\(3,\).*\(2, 2\)"),
     ("amax of an empty tensor", lambda lib: lib.amax(lib.ones(0, 3)), r"numel\(\) == 0"),
+    ("prod over a tuple of dims", lambda lib: lib.prod(lib.ones(2, 3), dim=(0, 1)), r"dim"),
+    ("cumsum without dim", lambda lib: lib.cumsum(lib.ones(2, 3)), r"dim"),
+    ("einsum with too few operands", lambda lib: lib.einsum("ij,jk->ik", lib.ones(2, 3)),
+     r"fewer operands"),
+    ("einsum with an unknown output letter", lambda lib: lib.einsum("ij->ik", lib.ones(2, 3)),
+     r"output subscript k does not appear"),
+    ("einsum with too many subscripts", lambda lib: lib.einsum("ijk", lib.ones(2, 3)),
+     r"subscripts in the equation \(3\).*dimensions \(2\)"),
+    ("einsum with a repeated output letter", lambda lib: lib.einsum(
+        "ij,jk->ikk", lib.ones(2, 3), lib.ones(3, 4)), r"k appears more than once"),
+    ("einsum of mismatched sizes", lambda lib: lib.einsum(
+        "ij,jk->ik", lib.ones(2, 3), lib.ones(4, 4)), r"subscript j has size 4"),
+    ("einsum of two dtypes", lambda lib: lib.einsum(
+        "ij,kj->ik", lib.ones(2, 3), lib.ones(3, 3, dtype=lib.float64)),
+     r"expected scalar type"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -942,7 +982,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 83
+    assert len(BAD) == 91
 
 
 # ----------------------------------------------------------------------------- out of scope

@@ -19,6 +19,7 @@ from .tensor import Size, Tensor, device
 from .environment import (accelerator, cuda, get_default_dtype, inference_mode,
                           is_inference_mode_enabled, set_default_device, set_default_dtype)
 from .sampling import bernoulli, multinomial, normal
+from .einsum import einsum
 from . import backends
 from .scope import missing_attribute as _missing_attribute
 
@@ -40,7 +41,7 @@ __all__ = list(_function_names) + [
     "get_default_dtype", "set_default_dtype", "set_default_device", "set_printoptions", "cuda",
     "accelerator", "autograd", "dtypes", "ops", "random",
     "optim", "utils", "save", "load", "nn", "inference_mode", "is_inference_mode_enabled",
-    "backends", "normal", "bernoulli", "multinomial",
+    "backends", "normal", "bernoulli", "multinomial", "einsum",
 ]
 
 

@@ -27,7 +27,8 @@ __all__ = [
     "add", "sub", "mul", "div", "randint_like", "isnan", "isinf", "isfinite", "logical_and",
     "logical_or", "logical_not", "all", "any", "clone", "detach", "dot", "var", "std", "norm",
     "amax", "amin", "logsumexp", "square", "lerp", "mv", "bmm", "outer", "addmm", "flip",
-    "tril", "triu", "gather", "masked_fill", "sign", "floor", "ceil", "round", "tensor", "as_tensor", "from_numpy", "FloatTensor", "DoubleTensor", "LongTensor",
+    "tril", "triu", "gather", "masked_fill", "sign", "floor", "ceil", "round", "prod",
+    "cumsum", "tensor", "as_tensor", "from_numpy", "FloatTensor", "DoubleTensor", "LongTensor",
     "IntTensor", "BoolTensor", "zeros", "ones", "empty", "full", "eye", "arange", "linspace",
     "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "empty_like",
     "full_like", "rand_like", "randn_like", "matmul", "mm", "maximum", "minimum", "where",
@@ -521,6 +522,8 @@ amax = _method("amax", True)
 amin = _method("amin", True)
 logsumexp = _method("logsumexp", True)
 square = _method("square", True)
+prod = _method("prod", True)
+cumsum = _method("cumsum", True)
 lerp = _method("lerp", True)
 mv = _method("mv", True)
 bmm = _method("bmm", True)

@@ -99,7 +99,7 @@ _AREAS = [
 
 def missing_attribute(module_name, name, namespace):
     """The NotInEngine error for `name` asked of a module, naming what it has nearby."""
-    if name.startswith("__") and name.endswith("__"):  # Python's own probes: no explanation
+    if name.startswith("_"):  # Python's and tools' own probes: no explanation
         return AttributeError(f"module {module_name!r} has no attribute {name!r}")
     torch_name, groups = _NAMESPACES[module_name]
     present = sorted(n for n in namespace if not n.startswith("_"))
