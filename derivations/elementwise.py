@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from . import formula
-from .core import Case, Derivation, DerivationError, Grad, Operand, PieceSpec, size_cases
+from .core import Derivation, DerivationError, Grad, Operand, PieceSpec, size_cases
 from .evaluate import explicit, sigmoid
 
 x = sp.Symbol("x")

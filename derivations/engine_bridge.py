@@ -51,7 +51,7 @@ CHAIN_SHAPES = 20  # random (n, d, h, o) per MLP chain and dtype
 LARGE = (65, 64)  # 4160 entries: over speedups._WHERE_LIMIT = 4096
 ENTRYWISE = ("neg", "pow", "exp", "log", "sqrt", "sin", "cos", "abs", "relu", "tanh",
              "sigmoid", "clamp", "cast", "clone", "sub", "mul", "div", "pow_tensor", "maximum",
-             "minimum", "where", "scaled_tanh")
+             "minimum", "where")
 BROADCASTING = ("add", "sub", "mul", "div", "pow_tensor", "maximum", "minimum", "where")
 ROW_LOSSES = ("mse", "bce", "bce_with_logits", "bce_with_logits_weighted")
 
@@ -250,6 +250,7 @@ class Report:
 
     counts: dict = field(default_factory=dict)  # name → checks run
     paths: dict = field(default_factory=dict)  # path → checks run
+    detail: dict = field(default_factory=dict)  # (name, path, dtype) → checks run
     failures: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -535,9 +536,11 @@ def _chain_checks(chain, rng, shapes):
 
 
 def checks(names=None, seed=0, chain_shapes=CHAIN_SHAPES):
-    """Every Check for the named derivations (all but a learner's example by default)."""
+    """Every Check for the named derivations (names or Derivation objects; all but a learner's
+    example by default), and the derivations chosen."""
     from . import registry
-    chosen = registry.all_derivations() if not names else [registry.get(n) for n in names]
+    chosen = registry.all_derivations() if not names else [
+        registry.get(n) if isinstance(n, str) else n for n in names]
     rng = np.random.default_rng(seed)
     out = []
     for d in chosen:
@@ -572,7 +575,9 @@ def close(engine, formula, dtype):
 
 
 def check_engine(names=None, seed=0, chain_shapes=CHAIN_SHAPES):
-    """Run every check; a Report with counts per derivation (0 for one never checked)."""
+    """Run every check; a Report with counts per derivation (0 for one never checked).
+
+    names: derivation names or Derivation objects (e.g. one with a deliberately wrong rule)."""
     start = time.perf_counter()
     all_checks, chosen = checks(names, seed, chain_shapes)
     builds = compositions()
@@ -596,6 +601,8 @@ def check_engine(names=None, seed=0, chain_shapes=CHAIN_SHAPES):
             continue
         report.counts[check.name] += 1
         report.paths[check.path] = report.paths.get(check.path, 0) + 1
+        key = (check.name, check.path, check.dtype)
+        report.detail[key] = report.detail.get(key, 0) + 1
         for g in d.grads:
             problem = close(engine[g.wrt], formula[g.wrt], check.dtype)
             if problem:

@@ -1,5 +1,5 @@
 """Softmax and log-softmax along a dim, derived element-wise (SymPy's matrix calculus raises a
-ValueError on softmax, SYMPY-NOTES.md).
+ValueError on softmax: tests/test_derivations_sympy_pins.py).
 
 For one row z with s_k = e^{z_k} / Σ_j e^{z_j}:  ∂s_k/∂z_j = s_k ([k = j] − s_j), the Jacobian
 diag(s) − s sᵀ.  A vector-Jacobian product with an upstream row g is

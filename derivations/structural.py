@@ -93,7 +93,8 @@ def expand():
         [Case("1×3 → 2×3", params={"shape": (2, 3)}, shapes={"A": (1, 3), "G": (2, 3)}),
          Case("3×1 → 2×3×4", params={"shape": (2, 3, 4)}, shapes={"A": (3, 1), "G": (2, 3, 4)}),
          Case("4 → 5×2×4", params={"shape": (5, 2, 4)}, shapes={"A": (4,), "G": (5, 2, 4)})],
-        notes=["every broadcast in the engine is undone by this same sum, in autograd.py"])
+        notes=["every broadcast in the engine is undone by this same sum, in "
+               "tinygrad_edu/autograd.py"])
 
 
 def index():

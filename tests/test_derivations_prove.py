@@ -17,20 +17,83 @@ from derivations import docs, elementwise, mlp
 from derivations.__main__ import main
 from derivations.core import Grad, zero_method
 
+from tests.suite_settings import PROFILE
+
 DERIVATIONS = {d.name: d for d in derivations.all_derivations()}  # built once per run
 NAMES = list(DERIVATIONS)
+# Each chain's proof takes 1-3 s at n, d, h, o = 4, 5, 3, 2.  The quick profile proves one chain
+# per (output, loss) pair, each pair with a different hidden activation and both reductions
+# among them (python -m derivations prove and the thorough profile prove all 30; check-engine
+# and tests/test_check_engine.py compare all 30 with the engine in either profile).
+QUICK_CHAINS = ("mlp_relu_identity_mse_mean", "mlp_tanh_sigmoid_mse_sum",
+                "mlp_sigmoid_sigmoid_bce_mean", "mlp_relu_softmax_mse_sum",
+                "mlp_tanh_softmax_cross_entropy_mean")
+PROVED = [name for name in NAMES if PROFILE == "thorough" or DERIVATIONS[name].kind != "chain"
+          or name in QUICK_CHAINS]
 
 
 # --------------------------------------------------------------------------------------------
 # (i) every derivation proves, with an exact symbolic zero
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", PROVED)
 def test_derivation_proves(name):
-    proof = DERIVATIONS[name].prove()
+    proof = DERIVATIONS[name].prove(thorough=PROFILE == "thorough")
     assert proof.ok, "\n".join([proof.line()] + proof.failures)
     assert proof.entries > 0
     assert "exact zero by" in proof.how and "nothing" not in proof.how
+
+
+def test_quick_chains_are_real_chain_names():
+    assert set(QUICK_CHAINS) <= set(NAMES)
+    assert {DERIVATIONS[name].output + DERIVATIONS[name].loss_name for name in QUICK_CHAINS} \
+        == {output + loss for output, loss in mlp.COMBINATIONS}
+
+
+def test_every_single_op_proof_runs_three_shapes_with_distinct_dimensions():
+    """Three cases at least, and in each matrix case the dimensions differ pairwise."""
+    for d in DERIVATIONS.values():
+        if d.kind in ("chain", "learner") or d.topic == "structural":
+            continue
+        cases = d.proof_cases()
+        shapes = {tuple(sorted(c.dims.items())) or tuple(sorted(
+            (k, tuple(v)) for k, v in c.shapes.items())) for c in cases}
+        assert len(shapes) >= 3, f"{d.name}: {len(shapes)} distinct shapes"
+        for case in cases:
+            sizes = list(case.dims.values())
+            assert len(set(sizes)) == len(sizes), f"{d.name} [{case.label}]: {case.dims}"
+            for name, shape in case.shapes.items():
+                assert len(set(shape)) == len(shape), f"{d.name} [{case.label}]: {name} {shape}"
+        assert len(d.proof_cases(thorough=True)) > len(cases), d.name
+
+
+def test_chains_are_proved_at_distinct_n_d_h_o():
+    chain = mlp.chain("relu", "softmax", "cross_entropy")
+    (case,) = chain.proof_cases()
+    assert sorted(case.dims) == ["d", "h", "n", "o"]
+    assert len(set(case.dims.values())) == 4 and min(case.dims.values()) >= 2
+    assert len(chain.proof_cases(thorough=True)) == 2
+
+
+@pytest.mark.parametrize("seeded", ["1/o for 1/n in softmax-CE", "2/(n(n+1)) for 2/(n·o)",
+                                    "1/3 for 2/(n·o)", "1/3 for 1/n in cross-entropy"])
+def test_seeded_wrong_scales_fail_their_proof(seeded):
+    """The scales an audit slipped in: each passed the old single-size proofs."""
+    n, o = derivations.core.n, derivations.core.o
+    if seeded.startswith("1/o"):
+        chain = mlp.chain("relu", "softmax", "cross_entropy", "mean")
+        proof = _with_wrong_rule(chain, "Z2", (mlp.Yhat - mlp.Y) / o).prove()
+    elif seeded.endswith("cross-entropy"):
+        d = derivations.losses.cross_entropy("mean")
+        yhat, y = (op.symbol for op in d.operands)
+        wrong = -sp.Rational(1, 3) * sp.HadamardProduct(y, sp.HadamardPower(yhat, -1))
+        proof = _with_wrong_rule(d, "Yhat", wrong).prove()
+    else:
+        d = derivations.losses.mse("mean")
+        yhat, y = (op.symbol for op in d.operands)
+        scale = 2 / (n * (n + 1)) if "n+1" in seeded else sp.Rational(1, 3)
+        proof = _with_wrong_rule(d, "Yhat", scale * (yhat - y)).prove()
+    assert not proof.ok and proof.failures
 
 
 def test_registry_covers_every_topic_and_the_chains():

@@ -1,0 +1,243 @@
+"""The bridge (derivations/engine_bridge.py, python -m derivations check-engine): every proved
+rule, as numbers, against the engine's .grad, without PyTorch, on every code path; and that it
+fails when either side is wrong.
+"""
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import derivations
+from derivations import engine_bridge, losses, mlp
+from derivations.__main__ import main
+from derivations.core import Grad
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def report():
+    return engine_bridge.check_engine()
+
+
+def _with_closed_form(derivation, wrt, closed_form):
+    """The derivation with one gradient's closed form replaced (a seeded mistake)."""
+    for i, g in enumerate(derivation.grads):
+        if g.wrt == wrt:
+            derivation.grads[i] = Grad(g.wrt, closed_form, "wrong", "wrong", g.shape,
+                                       label=g.label)
+            return derivation
+    raise AssertionError(f"{derivation.name} has no gradient for {wrt}")
+
+
+# --------------------------------------------------------------------------------------------
+# Every rule, every path, both dtypes, and the counts say so
+# --------------------------------------------------------------------------------------------
+
+def test_every_proved_rule_agrees_with_the_engine(report):
+    assert report.ok, "\n".join(report.lines())
+    checked = [d.name for d in derivations.all_derivations() if d.kind != "learner"]
+    assert sorted(report.counts) == sorted(checked)
+    assert all(report.counts[name] > 0 for name in checked)
+
+
+def test_a_report_with_a_derivation_never_checked_fails():
+    assert not engine_bridge.Report(counts={"matmul": 3, "relu": 0}).ok
+    assert not engine_bridge.Report(counts={}).ok
+
+
+def _paths(report, name, dtype):
+    return {path for (n, path, t), count in report.detail.items()
+            if n == name and t == dtype and count > 0}
+
+
+@pytest.mark.parametrize("dtype", engine_bridge.DTYPES)
+def test_each_op_runs_on_its_code_paths_in_both_dtypes(report, dtype):
+    """An op counts only if the paths its engine code has were run: a row of zeros fails."""
+    wanted = {"matmul": {"2-D", "batched 3-D", "broadcast batch", "1-D A", "1-D B", "> 4096"},
+              "linear": {"2-D", "batched 3-D", "1-D"},
+              "softmax": {"2-D", "1-D", "batched 3-D", "> 4096"},
+              "log_softmax": {"2-D", "1-D", "batched 3-D", "> 4096"},
+              "add": {"2-D", "broadcast row", "broadcast column", "broadcast > 4096"},
+              "sum": {"2-D", "1-D", "> 4096"}, "max": {"2-D", "1-D", "> 4096", "kink"}}
+    for name in engine_bridge.ENTRYWISE:
+        wanted.setdefault(name, set()).update({"2-D", "1-D", "batched 3-D", "> 4096",
+                                               "> 4096 batched"})
+    for name in engine_bridge.BROADCASTING:
+        if name != "add":
+            wanted[name].update({"broadcast row", "broadcast column", "broadcast (m,)"})
+    for name in ("relu", "abs", "clamp", "maximum", "minimum", "min"):
+        wanted.setdefault(name, set()).add("kink")
+    for base in engine_bridge.ROW_LOSSES:
+        for name in (base, base + "_sum"):
+            wanted[name] = {"2-D", "1-D", "batched 3-D", "> 4096"}
+    for name, paths in wanted.items():
+        missing = paths - _paths(report, name, dtype)
+        assert not missing, f"{name} ({dtype}) never ran on: {sorted(missing)}"
+
+
+def test_each_chain_runs_at_twenty_random_shapes_per_dtype(report):
+    chains = [d.name for d in derivations.all_derivations() if d.kind == "chain"]
+    assert len(chains) == 30
+    for name in chains:
+        for dtype in engine_bridge.DTYPES:
+            assert report.detail.get((name, "chain", dtype), 0) >= 20, (name, dtype)
+        assert report.detail.get((name, "chain > 4096", "float64"), 0) == 1
+
+
+def test_targets_and_loss_weights_have_gradients_that_are_checked(report):
+    for name in ("mse", "bce", "bce_with_logits", "mse_sum", "bce_sum"):
+        assert "Y" in [g.wrt for g in derivations.get(name).grads], name
+        assert report.counts[name] > 0
+    weighted = derivations.get("bce_with_logits_weighted")
+    assert [g.wrt for g in weighted.grads] == ["Z", "Y", "W", "P"]
+    assert report.detail[("bce_with_logits_weighted", "broadcast W, P", "float32")] > 0
+
+
+def test_every_backward_in_the_engine_is_checked_by_some_derivation():
+    found = engine_bridge.backward_classes()
+    # the scan finds rules in each file that has them, the hand-written BCE Functions included
+    for cls in ("MatMul", "Relu", "MseLoss", "PowTensor", "Clamp", "Max", "IndexPut",
+                "BinaryCrossEntropy", "BinaryCrossEntropyWithLogits"):
+        assert cls in found, f"{cls} not found by the scan: {sorted(found)}"
+    assert engine_bridge.unchecked_backwards() == []
+
+
+def test_a_new_backward_rule_without_a_derivation_is_reported(tmp_path):
+    package = tmp_path / "tinygrad_edu"
+    package.mkdir()
+    (package / "extra.py").write_text(
+        "class Softplus(Op):\n"
+        "    @staticmethod\n"
+        "    def backward(ctx, g):\n"
+        "        return g\n", encoding="utf-8")
+    assert [cls for cls, _ in engine_bridge.unchecked_backwards(package)] == ["Softplus"]
+
+
+# --------------------------------------------------------------------------------------------
+# It fails when the formula is wrong (the seeded scales) and when the engine is wrong
+# --------------------------------------------------------------------------------------------
+
+def test_seeded_wrong_scales_fail_the_bridge():
+    n, o = derivations.core.n, derivations.core.o
+    mse = losses.mse("mean")
+    yhat, y = (op.symbol for op in mse.operands)
+    wrong_mse = _with_closed_form(mse, "Yhat", 2 / (n * (n + 1)) * (yhat - y))
+    third = _with_closed_form(losses.mse("mean"), "Yhat", sp.Rational(1, 3) * (yhat - y))
+    chain = mlp.chain("relu", "softmax", "cross_entropy", "mean")
+    wrong_chain = _with_closed_form(chain, "Z2", 1 / o * (mlp.Yhat - mlp.Y))
+    for wrong in (wrong_mse, third, wrong_chain):
+        report = engine_bridge.check_engine([wrong], chain_shapes=3)
+        assert not report.ok and report.failures, wrong.name
+        assert report.counts[wrong.name] > 0
+
+
+def test_a_wrong_engine_rule_fails_the_bridge(monkeypatch):
+    from tinygrad_edu import ops
+    right = ops.MatMul.backward
+
+    def sign_flipped_b(ctx, g):  # ∂L/∂B with its sign flipped
+        ga, gb = right(ctx, g)
+        return ga, -gb
+    monkeypatch.setattr(ops.MatMul, "backward", staticmethod(sign_flipped_b))
+    report = engine_bridge.check_engine(["matmul"])
+    assert not report.ok
+    assert all("∂L/∂B" in f for f in report.failures)
+
+
+def test_the_large_array_path_is_what_catches_a_wrong_large_array_path(monkeypatch):
+    """A fault only in speedups.zero_where's bit-arithmetic branch (arrays over 4096 entries)
+    fails relu's > 4096 checks and no other."""
+    from tinygrad_edu import speedups
+    right = speedups.zero_where
+
+    def wrong_when_large(mask, g):
+        out = right(mask, g)
+        return out * 2 if g.size > speedups._WHERE_LIMIT else out
+    monkeypatch.setattr(speedups, "zero_where", wrong_when_large)
+    report = engine_bridge.check_engine(["relu"])
+    assert report.failures
+    assert all("> 4096" in f for f in report.failures), report.failures
+
+
+# --------------------------------------------------------------------------------------------
+# Imports: one bridge, imported lazily; no PyTorch; the engine never imports SymPy
+# --------------------------------------------------------------------------------------------
+
+def _imports(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top, inner = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""]
+            (top if node in tree.body else inner).update(names)
+    return top, inner
+
+
+def test_only_the_bridge_imports_the_engine_and_only_inside_functions():
+    for path in sorted((ROOT / "derivations").glob("*.py")):
+        top, inner = _imports(path)
+        engine = {m for m in top | inner if m.split(".")[0] == "tinygrad_edu"}
+        if path.name == "engine_bridge.py":
+            assert engine and not {m for m in top if m.startswith("tinygrad_edu")}
+        else:
+            assert not engine, f"{path.name} imports {engine}"
+
+
+def _run(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT, check=False)
+
+
+def test_the_bridge_runs_without_pytorch_and_the_engine_without_sympy():
+    code = ("import sys; sys.modules['torch'] = None\n"  # import torch now raises
+            "import tinygrad_edu\n"
+            "assert 'sympy' not in sys.modules, 'the engine imported SymPy'\n"
+            "from derivations import engine_bridge\n"
+            "r = engine_bridge.check_engine(['matmul', 'bce', 'mlp_relu_sigmoid_bce_mean'],"
+            " chain_shapes=2)\n"
+            "assert r.ok, r.lines()\n"
+            "print(sum(r.counts.values()))")
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split()[-1]) > 20
+
+
+def test_importing_the_proofs_does_not_import_the_engine():
+    result = _run("import sys, derivations, derivations.engine_bridge\n"
+                  "derivations.get('matmul').prove()\n"
+                  "print('tinygrad_edu' in sys.modules)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+def test_cli_check_engine(capsys):
+    assert main(["check-engine", "relu", "mse"]) == 0
+    out = capsys.readouterr().out
+    assert "relu " in out and "> 4096" in out and "kink" in out
+    assert "all agree" in out.strip().splitlines()[-1]
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_cli_check_engine_rejects_a_bad_count(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["check-engine", "--chain-shapes", "0"])
+    assert info.value.code == 2 and "at least 1" in capsys.readouterr().err
+
+
+def test_close_measures_against_the_formula():
+    f = np.array([1.0, -2.0, 0.0])
+    assert engine_bridge.close(f + 1e-12, f, "float64") is None
+    assert "1 of 3" in engine_bridge.close(f * [1, 1.001, 1], f, "float64")
+    assert engine_bridge.close(f * [1, 1.00001, 1], f, "float32") is None
+    assert "shape" in engine_bridge.close(f[:2], f, "float64")
