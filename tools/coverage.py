@@ -7,8 +7,8 @@ For four namespaces (torch, torch.nn, torch.nn.functional, torch.Tensor's method
 of issue 15's scope (tinygrad_edu/scope.py, the one list) is marked present or missing, then
 come the engine's names beyond the scope, then every other public name of the installed
 PyTorch, out of scope.  tests/test_pytorch_scope.py fails when the file is stale.
-PyTorch's public names: dir() without leading underscores, leaving out modules from outside
-the namespace (NumPy, math, typing) and typing helpers.
+PyTorch's public names: dir() without leading underscores and typing helpers, its imported
+modules left out (NumPy, math) and its own submodules read from the package instead.
 """
 
 import pkgutil
@@ -58,18 +58,19 @@ def has(obj, dotted):
 
 
 def public_names(title, obj):
-    """PyTorch's public names in a namespace (see the module docstring)."""
+    """PyTorch's public names in a namespace (see the module docstring): its submodules are
+    read from the package, not from what happens to be imported already."""
     names = set()
     for name in dir(obj):
         if name.startswith("_") or name == "TYPE_CHECKING":
             continue
         value = getattr(obj, name, None)
-        if type(value).__name__ == "module":
-            if not value.__name__.startswith(title + "."):
-                continue
-        elif getattr(value, "__module__", None) == "typing":
+        if type(value).__name__ == "module" or getattr(value, "__module__", None) == "typing":
             continue
         names.add(name)
+    if hasattr(obj, "__path__"):
+        names |= {m.name for m in pkgutil.iter_modules(obj.__path__)
+                  if not m.name.startswith("_")}
     return names
 
 
