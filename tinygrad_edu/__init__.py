@@ -25,6 +25,7 @@ from .scope import missing_attribute as _missing_attribute
 
 from . import nn  # noqa: E402  (after Tensor: layers and losses build on it)
 from . import optim, utils  # noqa: E402  (after Tensor: both build on it)
+from . import autograd_functional  # noqa: E402,F401  (torch.autograd.functional)
 
 float = float32  # noqa: A001
 double = float64

@@ -222,7 +222,7 @@ class Op:
         node.out_shape = out.shape
         node.out_dtype = out.dtype
         if node._saved:
-            _sources_of_saved(node, inputs, result)
+            _sources_of_saved(node, inputs, out, result)
         return result
 
 
@@ -236,13 +236,14 @@ class Context:
         pass
 
 
-def _sources_of_saved(node, inputs, result):
-    """Note whose storage each saved array is: the op's result (OUTPUT) or an input Tensor,
-    with that storage's version then, so backward can refuse one changed in place since (and,
-    recorded, use the Tensor itself); None for a constant."""
+def _sources_of_saved(node, inputs, out, result):
+    """Note whose storage each saved array is: the op's result `out` (OUTPUT; the Tensor
+    `result` wraps it) or an input Tensor's, with that storage's version then, so backward can
+    refuse one changed in place since (and, recorded, use the Tensor itself); None for a
+    constant."""
     sources = []
     for value in node._saved:
-        if value is result._data:
+        if value is out:  # (out itself: a 0-d result may be a NumPy scalar that result copied)
             sources.append((OUTPUT, result._version, 0))
             continue
         for x in inputs:

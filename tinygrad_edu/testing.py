@@ -28,11 +28,11 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from . import autograd
-from .autograd import no_grad
+from .autograd import enable_grad, no_grad
 from .tensor import Tensor
 
 __all__ = [
-    "gradcheck", "GradcheckError", "Domain", "DOMAINS", "domain", "domain_floats",
+    "gradcheck", "gradgradcheck", "GradcheckError", "Domain", "DOMAINS", "domain", "domain_floats",
     "safe_values", "arrays", "spaced_arrays", "shapes", "broadcastable_with",
     "broadcastable_shapes", "matmul_shapes",
 ]
@@ -111,6 +111,65 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                 f"a fixed random W (seed {seed}); the numeric one by central differences with "
                 f"eps={eps}. Look at the backward rule of the op that input {i} flows into.")
     return True
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, seed=0):
+    """Check second derivatives: gradcheck of the first derivative, recorded (create_graph).
+
+    With a cotangent V per output (``grad_outputs``, or random from ``seed``), the function
+
+        (inputs, V) ↦ Vᵀ J(inputs)        autograd.grad(fn(inputs), inputs, V, create_graph=True)
+
+    is itself checked by ``gradcheck``: its engine derivative (the backward of the recorded
+    backward pass, with respect to the inputs and to V) against central differences of it.
+    Returns True, or raises GradcheckError (False with raise_exception=False), as gradcheck.
+
+    Example::
+
+        x = tinygrad_edu.tensor([0.5, 2.0], dtype=tinygrad_edu.float64, requires_grad=True)
+        gradgradcheck(lambda t: t.tanh(), (x,))      # True
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    inputs = tuple(_float64_copy(x) for x in inputs)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input is a floating Tensor with requires_grad=True, "
+                         "so there is no gradient to check")
+    outputs = _float_outputs(fn(*inputs), "gradgradcheck")
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        grad_outputs = [Tensor._wrap(rng.standard_normal(out.shape)) for out in outputs]
+    else:
+        grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+        if len(grad_outputs) != len(outputs):
+            raise ValueError(f"gradgradcheck: {len(grad_outputs)} grad_outputs for "
+                             f"{len(outputs)} floating outputs")
+    grad_outputs = tuple(_float64_copy(v.detach()).requires_grad_(True) for v in grad_outputs)
+    n = len(inputs)
+
+    def first_derivative(*args):
+        # gradcheck's central differences call this with plain Tensors under no_grad: the
+        # first derivative needs grad mode and inputs that require grad all the same.
+        xs = tuple(x.detach().requires_grad_(True) if i in checked and not x.requires_grad
+                   else x for i, x in enumerate(args[:n]))
+        vs = args[n:]
+        with enable_grad():
+            return _first_derivative(xs, vs)
+
+    def _first_derivative(xs, vs):
+        outs = _float_outputs(fn(*xs), "gradgradcheck")
+        pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+        wrt = [xs[i] for i in checked]
+        grads = autograd.grad([o for o, _ in pairs], wrt, [v for _, v in pairs],
+                              create_graph=True, allow_unused=True)
+        found = tuple(g for g in grads if g is not None)
+        if not found:
+            raise ValueError("gradgradcheck: fn's outputs do not depend on any checked input")
+        return found
+
+    return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, seed=seed)
 
 
 def _float64_copy(x):
