@@ -698,6 +698,44 @@ def test_coverage_document_is_current():
         "docs/pytorch-coverage.md is stale: run python -m tools.coverage"
 
 
+# ----------------------------------------------------------------------------- out=
+
+def _out_behaviour(lib):
+    """What out= does, in one library: the object returned, resizing, views, dtype casts."""
+    seen = []
+    out = lib.empty(3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        same = lib.add(lib.ones(2), 1, out=out) is out
+        resized_with_warning = [str(w.message)[:42] for w in caught]
+    seen += [same, tuple(out.shape), out.tolist(), resized_with_warning]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        empty = lib.empty(0)
+        lib.mul(lib.ones(2, 2), 3, out=empty)
+        seen += [tuple(empty.shape), len(caught)]
+    base = lib.zeros(2, 3)
+    lib.sub(lib.ones(3), 0.5, alpha=2, out=base[1])
+    seen.append(base.tolist())
+    ints = lib.zeros(2, dtype=lib.int64)
+    lib.div(lib.tensor([7, -7]), 2, rounding_mode="floor", out=ints)
+    floats = lib.zeros(2, dtype=lib.float64)
+    lib.add(lib.tensor([1, 2]), 1, out=floats)
+    flags = lib.zeros(2)
+    lib.lt(lib.tensor([1.0, 3.0]), 2.0, out=flags)
+    seen += [ints.tolist(), floats.tolist(), str(floats.dtype).rsplit(".")[-1], flags.tolist()]
+    with lib.no_grad():
+        p = lib.ones(2, requires_grad=True)
+        lib.mul(p, 2, out=lib.empty(2))  # allowed when nothing is recorded
+    return seen
+
+
+def test_out_writes_into_the_given_tensor_as_pytorch_does():
+    ours, theirs = _out_behaviour(tg), _out_behaviour(torch)
+    assert ours == theirs
+    assert len(ours) == 11
+
+
 # ----------------------------------------------------------------------------- randomness
 
 N = 20000
