@@ -1,7 +1,10 @@
 """Module-level functions: tensor factories and the ``torch.xxx(t, …)`` forms of tensor methods.
 
-Each factory takes PyTorch's keywords: dtype, device ('cpu' only), requires_grad, and for the
-random ones generator.  Random draws come from the library's own generator (random.py).
+Each factory takes PyTorch's sizes (``zeros(2, 3)``, ``zeros((2, 3))``, ``zeros(size=(2, 3))``)
+and keywords: dtype, device ('cpu' only), requires_grad, out, and for the random ones
+generator.  Random draws come from the library's own generator (random.py).  The function
+forms take PyTorch's argument names (``torch.add(input=x, other=y, alpha=2)``) and, where
+PyTorch has it, ``out=``: the result written into a given tensor (``_into_out``).
 """
 
 import builtins
@@ -11,8 +14,7 @@ import numpy as np
 from . import dtypes as _dt
 from . import more_ops
 from .random import rng
-from .arguments import (_as_operand, _is_scalar, _normalize_dim, _prepare, _result_dtype,
-                        _shape_arg, array_from_data)
+from .arguments import _as_operand, _is_scalar, _normalize_dim, _shape_arg, array_from_data
 from .arguments import broadcast_shapes as _broadcast_shapes
 from .arguments import maximum as _maximum
 from .arguments import minimum as _minimum
@@ -21,7 +23,7 @@ from .arguments import matmul as _matmul
 from .modes import is_grad_enabled
 from .user_warnings import warn
 from .tensor import Size, Tensor
-from .tensor_methods import check_device, rounded_division, scaled, without_gradient
+from .tensor_methods import check_device, rounded_division, scaled
 
 __all__ = [
     "add", "sub", "mul", "div", "randint_like", "isnan", "isinf", "isfinite", "logical_and",

@@ -4,7 +4,10 @@ The reading path's Tensor (tensor.py) has what the seed's network uses; this add
 PyTorch program also calls: sizes and dtype conversions, shape helpers (flatten, squeeze,
 expand, …), reductions beyond sum and mean (max, argmax, var, std, norm), more elementwise
 math (sqrt, abs, clamp, …), comparisons, and Python's protocols (len, bool, float, format).
-Each is sugar over the primitives in ops.py and more_ops.py.
+Each is sugar over the primitives in ops.py and more_ops.py.  Some are compositions whose
+docstring says how they get their gradient from those primitives: amax/amin (ties share it),
+logsumexp, prod (pairwise products), cumsum (a log-step scan), gather (indexing), and the
+steps sign/floor/ceil/round and rounded division, whose gradient is 0 (``without_gradient``).
 """
 
 import weakref
@@ -13,7 +16,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import more_ops, ops
-from .arguments import (_as_array, _as_operand, _check_broadcast_to, _compare, _is_scalar,
+from .arguments import (_as_operand, _check_broadcast_to, _compare, _is_scalar,
                         _logical, _normalize_dim, _normalize_dims, _prepare, _result_dtype,
                         _shape_arg, broadcast_shapes, matmul, maximum, minimum, where)
 from .modes import is_grad_enabled
