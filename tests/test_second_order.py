@@ -166,6 +166,62 @@ def test_first_order_gradients_carry_no_graph_without_create_graph():
 
 
 # ---------------------------------------------------------------------------------------------
+# Every loss, twice differentiated, against PyTorch
+# ---------------------------------------------------------------------------------------------
+
+LOSS_RNG = np.random.default_rng(3)
+LOGITS = LOSS_RNG.standard_normal((4, 3))                   # n = 4 samples, C = 3 classes
+PROBABILITIES = LOSS_RNG.uniform(0.1, 0.9, (4, 3))
+BITS = LOSS_RNG.integers(0, 2, (4, 3)).astype(float)
+CLASSES = np.array([0, 2, 1, 2])
+TARGETS = LOSS_RNG.standard_normal((4, 3))
+CLASS_WEIGHTS = LOSS_RNG.uniform(0.5, 2.0, 3)
+
+
+def _f(lib):
+    return lib.nn.functional
+
+
+LOSSES = {
+    "mse": (lambda L, x: _f(L).mse_loss(x, L.tensor(TARGETS)), LOGITS),
+    "mse, sum": (lambda L, x: _f(L).mse_loss(x, L.tensor(TARGETS), reduction="sum"), LOGITS),
+    "bce": (lambda L, x: _f(L).binary_cross_entropy(x, L.tensor(BITS)), PROBABILITIES),
+    "bce, weight": (lambda L, x: _f(L).binary_cross_entropy(
+        x, L.tensor(BITS), weight=L.tensor(CLASS_WEIGHTS)), PROBABILITIES),
+    "bce with logits": (lambda L, x: _f(L).binary_cross_entropy_with_logits(
+        x, L.tensor(BITS)), LOGITS),
+    "bce with logits, pos_weight": (lambda L, x: _f(L).binary_cross_entropy_with_logits(
+        x, L.tensor(BITS), pos_weight=L.tensor(CLASS_WEIGHTS)), LOGITS),
+    "cross entropy": (lambda L, x: _f(L).cross_entropy(x, L.tensor(CLASSES)), LOGITS),
+    "cross entropy, weight and smoothing": (lambda L, x: _f(L).cross_entropy(
+        x, L.tensor(CLASSES), weight=L.tensor(CLASS_WEIGHTS), label_smoothing=0.1), LOGITS),
+    "cross entropy, ignore_index": (lambda L, x: _f(L).cross_entropy(
+        x, L.tensor(np.array([0, -100, 1, 2]))), LOGITS),
+    "cross entropy, probabilities": (lambda L, x: _f(L).cross_entropy(
+        x, L.tensor(PROBABILITIES / PROBABILITIES.sum(1, keepdims=True))), LOGITS),
+    "nll of log_softmax": (lambda L, x: _f(L).nll_loss(_f(L).log_softmax(x, 1),
+                                                       L.tensor(CLASSES)), LOGITS),
+}
+
+
+def _loss_second_derivative(lib, loss, values):
+    x = lib.tensor(values, requires_grad=True)
+    (first,) = lib.autograd.grad(loss(lib, x), x, create_graph=True)
+    weights = lib.tensor(np.sin(np.arange(first.numel()) + 1.0).reshape(tuple(first.shape)))
+    (second,) = lib.autograd.grad((first * weights).sum(), x)
+    return second.detach().numpy()
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_every_loss_twice_differentiated_equals_pytorchs(name):
+    loss, values = LOSSES[name]
+    ours = _loss_second_derivative(tg, loss, values)
+    theirs = _loss_second_derivative(torch, loss, values)
+    assert np.count_nonzero(theirs) > 0  # a curvature to compare, not zeros with zeros
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
 # autograd.functional against PyTorch's
 # ---------------------------------------------------------------------------------------------
 
