@@ -143,6 +143,23 @@ def markdown(document):
                       "Linux's VmHWM: getrusage's ru_maxrss carries the parent's size over "
                       "fork and exec, so it overstates a child started by this harness."]
 
+    if "W5" in results:
+        w5 = results["W5"]
+        median, ratio = w5["median_seconds"], w5["hvp_over_gradient"]
+        lines += ["", "## W5: gradients of gradients (issue 16)", "",
+                  f"{w5['title']}; medians of {w5['repeats']} interleaved rounds of "
+                  f"{w5['calls_per_run']} calls. The HVP is `autograd.functional.hvp` (the "
+                  "gradient recorded with create_graph=True, then differentiated again); no "
+                  "floor, reported as issue 16 asks.", "",
+                  "| library | gradient | HVP | HVP ÷ gradient |", "|---|---:|---:|---:|"]
+        for impl in ("engine", "torch"):
+            lines.append(f"| {LABELS[impl]} | {format_seconds(median[impl]['gradient'])} | "
+                         f"{format_seconds(median[impl]['hvp'])} | {format_ratio(ratio[impl])} |")
+        lines += ["", f"The engine's ratio is {format_ratio(w5['engine_ratio_over_torch_ratio'])}"
+                      f" PyTorch's. HVPs agree to {format_value(w5['agreement']['max'])} "
+                      f"(relative; tolerance {w5['agreement']['tolerance']:g}): "
+                      f"{status(w5['agreement']['agree'])}."]
+
     if "imports" in results:
         imports = results["imports"]
         lines += ["", "## Import time (fresh interpreter, NumPy's import included)", "",

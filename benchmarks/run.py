@@ -28,12 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import report, workloads_large, workloads_micro, workloads_mlp
+from . import report, workloads_large, workloads_micro, workloads_mlp, workloads_second_order
 from .common import (IMPLEMENTATIONS, Unavailable, blas_threads, compare_outcomes,
                      relative_difference, to_numpy)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-GROUPS = ("imports", "W1", "W2", "W3", "W4")
+GROUPS = ("imports", "W1", "W2", "W3", "W4", "W5")
 IMPORT_MODULES = {"engine": "tinygrad_edu", "torch": "torch", "numpy": "numpy"}
 IMPORT_TRIES = 3
 
@@ -308,6 +308,14 @@ def main(argv=None):
             progress("[W3-memory] Δ RSS " + ", ".join(
                 f"{i} {d / 2**20:.0f} MiB" if d is not None else f"{i} failed"
                 for i, d in deltas.items()))
+
+    if "W5" in chosen:
+        progress("[W5] seed network: Hessian-vector product vs gradient …")
+        repeats = args.repeats or (3 if args.quick else 11)
+        results["W5"] = workloads_second_order.measure(repeats, 5 if args.quick else 50)
+        ratio = results["W5"]["hvp_over_gradient"]
+        progress(f"[W5] HVP ÷ gradient: engine {ratio['engine']:.2f}×, "
+                 f"PyTorch {ratio['torch']:.2f}×")
 
     document = {
         "command": "python -m benchmarks.run " + " ".join(argv if argv is not None

@@ -23,7 +23,7 @@ IMPLS = {"engine", "torch", "numpy"}
 
 def test_quick_run_writes_results_and_losses_agree(tmp_path):
     completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "W2,imports",
+        [sys.executable, "-m", "benchmarks.run", "--quick", "--only", "W2,W5,imports",
          "--out-dir", str(tmp_path)],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
@@ -35,7 +35,7 @@ def test_quick_run_writes_results_and_losses_agree(tmp_path):
     assert document["quick"] is True
     threads = document["environment"]["threads"]
     assert threads["torch"] >= 1 and "threads" in threads["numpy_blas"]
-    assert set(document["results"]) == {"W2", "imports"}
+    assert set(document["results"]) == {"W2", "W5", "imports"}
 
     w2 = document["results"]["W2"]
     assert w2["unavailable"] == {}, w2["unavailable"]
@@ -59,8 +59,14 @@ def test_quick_run_writes_results_and_losses_agree(tmp_path):
             ("W2", "loss agreement")} <= floors
     assert all({"measured", "floor", "pass"} <= row.keys() for row in document["floors"])
 
+    w5 = document["results"]["W5"]  # the second-order overhead, reported beside PyTorch's
+    assert set(w5["hvp_over_gradient"]) == {"engine", "torch"}
+    assert all(ratio > 0 for ratio in w5["hvp_over_gradient"].values())
+    assert w5["agreement"]["max"] <= 1e-9 and w5["agreement"]["agree"] is True
+
     table = (tmp_path / "results.md").read_text()
     assert "W2" in table and ("PASS" in table or "FAIL" in table)
+    assert "HVP ÷ gradient" in table
     assert (tmp_path / "ratios.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
