@@ -11,6 +11,7 @@ test_every_present_name_of_the_scope_has_a_case; a stale docs/pytorch-coverage.m
 test_coverage_document_is_current.
 """
 
+import itertools
 import re
 import warnings
 
@@ -696,6 +697,58 @@ def test_every_present_name_of_the_scope_has_a_case():
 def test_coverage_document_is_current():
     assert coverage.DOC.read_text() == coverage.render(), \
         "docs/pytorch-coverage.md is stale: run python -m tools.coverage"
+
+
+# ----------------------------------------------------------------------------- dtypes
+
+DTYPES = ("float32", "float64", "int64", "int32", "bool")
+NUMBERS = (2, 2.5, True)
+BINARY = {
+    "add": [{}, {"alpha": 2}, {"alpha": 0.5}, {"alpha": True}],
+    "sub": [{}, {"alpha": 2}, {"alpha": 0.5}, {"alpha": True}],
+    "mul": [{}], "div": [{}, {"rounding_mode": "floor"}, {"rounding_mode": "trunc"}],
+    "pow": [{}], "maximum": [{}], "eq": [{}], "lt": [{}], "logical_and": [{}],
+    "logical_or": [{}],
+}
+
+
+def _outcome(lib, call):
+    """('ok', dtype, shape, values) or ('error', the exception's type)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = call(lib)
+    except Exception as e:  # noqa: BLE001 - the type is what is compared
+        return "error", e
+    return "ok", dtype_name(r.dtype), tuple(r.shape), str(np.asarray(r.tolist(), float).round(4))
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_functions_follow_pytorch_for_every_dtype_pair(name):
+    """Each dtype against each dtype and number, with dims or 0-d, every keyword form: the
+    same dtype, shape and values as PyTorch, or an error of the type PyTorch raises."""
+    base = np.array([[1, 0, 3], [2, 5, 1]])
+    checked = 0
+    for a, b in itertools.product(DTYPES, DTYPES + NUMBERS):
+        for shapes in (((2, 3), (2, 3)), ((2, 3), ()), ((), (2, 3))):
+            for kw in BINARY[name]:
+                def call(lib):
+                    def make(dtype, shape):
+                        arr = base if shape else np.array(2)
+                        return lib.tensor(arr.astype(np.bool_ if dtype == "bool" else dtype))
+                    other = b if not isinstance(b, str) else make(b, shapes[1])
+                    return getattr(lib, name)(make(a, shapes[0]), other, **kw)
+                ours, theirs = _outcome(tg, call), _outcome(torch, call)
+                where = f"{name}({a}{list(shapes[0])}, {b}, {kw})"
+                if theirs[0] == "error":
+                    assert ours[0] == "error", f"{where}: PyTorch raises {theirs[1]!r}"
+                    assert isinstance(ours[1], type(theirs[1])) or isinstance(
+                        theirs[1], type(ours[1])), f"{where}: {ours[1]!r} vs {theirs[1]!r}"
+                    assert not isinstance(ours[1], AttributeError), where
+                else:
+                    assert ours == theirs, where
+                checked += 1
+    assert checked == len(DTYPES) * (len(DTYPES) + len(NUMBERS)) * 3 * len(BINARY[name])
 
 
 # ----------------------------------------------------------------------------- out=

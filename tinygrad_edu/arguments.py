@@ -247,18 +247,25 @@ def _power(base, exponent):
         base, exponent = _prepare((base, exponent), "**")
         if not isinstance(base, Tensor):
             base = Tensor._wrap(base)
-        if base.dtype.category == _dt.INTEGER and np.any(_as_array(exponent) < 0):  # NumPy would raise
-            raise RuntimeError(
+        if base.dtype.category == _dt.INTEGER and np.any(_as_array(exponent) < 0):
+            raise RuntimeError(  # (NumPy would raise its own error)
                 "Integers to negative integer powers are not allowed: the integer exponent "
                 "tensor has negative entries; convert the base with .float() first")
+        if base.dtype == _dt.bool_:  # NumPy would give int8
+            raise NotImplementedError(
+                '"pow" not implemented for \'Bool\' (a bool tensor to the power of a bool '
+                'tensor, as in PyTorch); convert with .long() or .float() first')
         return more_ops.PowTensor.apply(base, exponent)
     if not _is_scalar(exponent):
         raise TypeError(f"unsupported exponent type for **: {type(exponent).__name__}")
     if not isinstance(base, Tensor):
         raise TypeError(f"unsupported base type for **: {type(base).__name__}")
     (base,) = _prepare((base, exponent), "**")[:1]
-    if base.dtype.category == _dt.INTEGER and isinstance(exponent, (int, np.integer)) and exponent < 0:
+    if base.dtype.category == _dt.INTEGER and isinstance(exponent, (int, np.integer)) \
+            and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if base.dtype == _dt.bool_:  # a bool exponent: x ** True = x, x ** False = True
+        return Tensor._wrap(np.logical_or(base._data, not exponent))
     return ops.Pow.apply(base, exponent=exponent)
 
 

@@ -102,22 +102,33 @@ def parse_to_arguments(args, kwargs, who):
 
 
 def scaled(input, other, alpha, name):
-    """alpha · other for add and sub, with PyTorch's rules on alpha's type."""
+    """alpha · other for add and sub, in the dtype PyTorch gives input ± other, with
+    PyTorch's rules on alpha's type (no float alpha for an integer or bool result)."""
     if not _is_scalar(alpha):
         raise TypeError(f"{name}(): argument 'alpha' must be a number, not "
                         f"{type(alpha).__name__}")
+    if name == "sub" and (_is_bool(input) or _is_bool(other)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     result = _result_dtype([input, other])
     if isinstance(alpha, (bool, np.bool_)):
         if result != _dt.bool_:
             raise RuntimeError(f"{name}(): Boolean alpha only supported for Boolean results.")
-    elif result == _dt.bool_:
-        alpha = bool(alpha)
     elif isinstance(alpha, (float, np.floating)) and not result.is_floating_point:
         raise RuntimeError(f"{name}(): For integral input tensors, argument alpha must not be "
                            f"a floating point number.")
+    elif result == _dt.bool_:
+        alpha = bool(alpha)
     if alpha is True or (alpha == 1 and not isinstance(alpha, (bool, np.bool_))):
         return other
+    if isinstance(other, Tensor):
+        other = other._cast(result)  # int32 + 2 · bool stays int32, as PyTorch
     return other * alpha
+
+
+def _is_bool(x):
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x.dtype == _dt.bool_)
 
 
 def rounded_division(input, other, mode):
@@ -126,6 +137,9 @@ def rounded_division(input, other, mode):
     if mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found {mode!r}")
+    if _result_dtype([input, other]) == _dt.bool_:
+        raise NotImplementedError(f"div(rounding_mode={mode!r}) is not implemented for bool "
+                                  f"tensors (as in PyTorch); convert with .long() first")
     a, b = (x._data if isinstance(x, Tensor) else x for x in _prepare((input, other), "div"))
     if np.result_type(a, b).kind in "iub":
         if np.any(b == 0):
