@@ -890,16 +890,7 @@ def pull(M, T):
             M, T, rules = Transpose(M), T.arg, ("trace_transpose", "trace_cyclic")
         elif isinstance(T, Product):
             i = next(i for i, f in enumerate(T.factors) if _target(f) is not None)
-            before, inner, after = T.factors[:i], T.factors[i], T.factors[i + 1:]
-            # tr(Mᵀ P₁ T P₂) = tr(P₂ Mᵀ P₁ T) = tr((P₁ᵀ M P₂ᵀ)ᵀ T)
-            parts = [Transpose(Product(*before)) if len(before) > 1 else
-                     Transpose(before[0])] if before else []
-            parts.append(M)
-            if after:
-                parts.append(Transpose(Product(*after)) if len(after) > 1 else
-                             Transpose(after[0]))
-            M = Product(*parts) if len(parts) > 1 else M
-            T = inner
+            M, T = _pull_product(M, T.factors[:i], T.factors[i + 1:]), T.factors[i]
             rules = ("trace_cyclic", "transpose_algebra")
         elif isinstance(T, Hadamard):
             i = next(i for i, f in enumerate(T.factors) if _target(f) is not None)
@@ -911,6 +902,19 @@ def pull(M, T):
         T = simplify(T, used)
         stages.append(Stage(M, T, tuple(dict.fromkeys(rules + tuple(sorted(used))))))
     return stages, M, T.of
+
+
+def _pull_product(M, before, after):
+    """tr(Mᵀ P₁ T P₂) = tr(P₂ Mᵀ P₁ T) = tr((P₁ᵀ M P₂ᵀ)ᵀ T): the new M is P₁ᵀ M P₂ᵀ."""
+    parts = [Transpose(_product(before))] if before else []
+    parts.append(M)
+    if after:
+        parts.append(Transpose(_product(after)))
+    return Product(*parts) if len(parts) > 1 else M
+
+
+def _product(factors):
+    return Product(*factors) if len(factors) > 1 else factors[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -969,6 +973,7 @@ class Derived:
         """{leaf name: array} of every gradient (vectors as 1-D arrays), on float arrays (or
         object arrays of SymPy expressions when exact)."""
         env = Environment(values, exact)
+        env.bind_leaves(self.loss)
         out = {}
         for name, expr in self.gradients.items():
             value = env.evaluate(expr)
@@ -979,6 +984,7 @@ class Derived:
     def evaluate_named(self, values, exact=False):
         """{text: array} of the gradient of every named quantity (Ŷ, Z₂, …)."""
         env = Environment(values, exact)
+        env.bind_leaves(self.loss)
         return {step.node.text: env.evaluate(step.gradient) for step in self.steps
                 if isinstance(step.node, Named)}
 
@@ -1044,7 +1050,7 @@ def derive(loss):
         adjoint = Adjoint(node, gradient)
         adjoints[node.text] = adjoint
         note = Note(set(), [], [])
-        terms = [simplify(t) for t in differential(node.body, note, node)]
+        terms = [simplify(t, note.rules) for t in differential(node.body, note, node)]
         if node is not root:
             note.rules.add("definition")
         contributions = []
@@ -1121,6 +1127,12 @@ class Environment:
     def evaluate(self, e):
         self._bind_all(e)
         return self._evaluate(e)
+
+    def bind_leaves(self, e):
+        """Read the dimension sizes from every leaf of e that has a value (e.g. the loss)."""
+        for leaf in _leaves_in(e):
+            if leaf.name in self.values:
+                self._bind(leaf)
 
     def _bind_all(self, e, seen=None):
         seen = set() if seen is None else seen
@@ -1428,3 +1440,110 @@ def _logits(name, reduction="mean"):
     Z = Leaf("Z", "n", "o", "Z")
     prediction = sigmoid(Z) if name == "bce" else softmax_rows(Z)
     return loss_expression(name, prediction, Leaf("Y", "n", "o", "Y", const=True), reduction)
+
+
+# --------------------------------------------------------------------------------------------
+# The derived chain beside the hand-written one (derivations/mlp.py)
+# --------------------------------------------------------------------------------------------
+
+CHECK_SIZES = {"n": 5, "d": 2, "h": 4, "o": 3}  # pairwise distinct: 1/n cannot pass for 1/o
+NAMED_KEYS = {"Ŷ": "Yhat", "Z₂": "Z2", "H₁": "H1", "Z₁": "Z1"}  # the hand-written chain's keys
+
+
+def mlp_sample(loss, sizes, rng):
+    """Random float64 inputs of the chain: Y real (mse), in (0, 1) (bce), or rows summing to 1
+    (cross_entropy, where the hand-written ∂L/∂Z₂ = (Ŷ − Y)/n needs it)."""
+    n, d, h, o = (sizes[k] for k in "ndho")
+    values = {"X": rng.normal(size=(n, d)), "W1": rng.normal(size=(h, d)),
+              "b1": rng.normal(size=h), "W2": rng.normal(size=(o, h)), "b2": rng.normal(size=o)}
+    if loss == "mse":
+        values["Y"] = rng.normal(size=(n, o))
+    elif loss == "bce":
+        values["Y"] = rng.uniform(0.0, 1.0, size=(n, o))
+    else:
+        e = np.exp(rng.normal(size=(n, o)))
+        values["Y"] = e / e.sum(axis=1, keepdims=True)
+    return values
+
+
+def compare_with_chain(derived, chain, values):
+    """{quantity: max |derived − hand-written|} for ∂L/∂W₁, ∂L/∂b₁, ∂L/∂W₂, ∂L/∂b₂ and the
+    named quantities, the hand-written side from chain.numpy(**values)."""
+    handwritten = chain.numpy(**values)
+    derived_values = derived.evaluate(values)
+    derived_values.update({NAMED_KEYS[k]: v for k, v in derived.evaluate_named(values).items()
+                           if k in NAMED_KEYS})
+    out = {}
+    for key, value in derived_values.items():
+        other = np.asarray(handwritten[key], dtype=float)
+        if other.shape != value.shape:
+            raise MatrixCalculusError(f"{key}: derived shape {value.shape}, hand-written "
+                                      f"{other.shape}")
+        out[key] = float(np.max(np.abs(value - other)) / max(1.0, float(np.max(np.abs(other)))))
+    return out
+
+
+def chain_text(chain, seed=0, tolerance=1e-9):
+    """The chain derived from its forward expression, step by step, and a numeric check
+    against the hand-written chain at n, d, h, o = 5, 2, 4, 3.  Returns (text, agrees)."""
+    derived = mlp_derived(chain.hidden, chain.output, chain.loss_name, chain.reduction)
+    lines = derived.unicode(f"{chain.name}: derived from the forward expression by matrix "
+                            "calculus (derivations/matrix_calculus.py)").split("\n")
+    differences = compare_with_chain(derived, chain,
+                                     mlp_sample(chain.loss_name, CHECK_SIZES,
+                                                np.random.default_rng(seed)))
+    worst = max(differences.values())
+    agrees = worst <= tolerance
+    sizes = ", ".join(str(v) for v in CHECK_SIZES.values())
+    lines.append(f"  check: {'equals' if agrees else 'DIFFERS FROM'} the hand-written chain "
+                 f"(derivations/mlp.py) at n, d, h, o = {sizes}: {len(differences)} gradients, "
+                 f"max relative difference {worst:.1e}")
+    if not agrees:
+        lines += [f"    {k}: {v:.3e}" for k, v in differences.items() if v > tolerance]
+    return "\n".join(lines), agrees
+
+
+# --------------------------------------------------------------------------------------------
+# Exact comparison with the entry-by-entry truth
+# --------------------------------------------------------------------------------------------
+
+
+def on_every_piece(expr, masks):
+    """expr with each kink written as a 0/1 mask symbol: Heaviside(a, ·) → mₐ, Max(0, a) → mₐ a.
+
+    On a piece where every such a keeps its sign, mₐ is a constant 0 or 1 and these are
+    identities; an equality that holds for symbolic mₐ holds on every piece at once.
+    masks: {a: mₐ}, filled in as new arguments are met (share it between the two sides)."""
+    def mask(a):
+        if a not in masks:
+            masks[a] = sp.Symbol(f"m_{len(masks)}")
+        return masks[a]
+
+    expr = sp.sympify(expr)
+    expr = expr.replace(lambda e: isinstance(e, sp.Heaviside), lambda e: mask(e.args[0]))
+    return expr.replace(lambda e: isinstance(e, sp.Max) and len(e.args) == 2 and 0 in e.args,
+                        lambda e: mask(e.args[1] if e.args[0] == 0 else e.args[0])
+                        * (e.args[1] if e.args[0] == 0 else e.args[0]))
+
+
+def is_exact_zero(expr):
+    """True when expr is identically 0: every function value (exp(…), tanh(…), log(…)) is
+    replaced by its own fresh symbol, and the numerator over a common denominator expands to 0
+    (if it vanishes with the values as independent symbols, it vanishes for the real ones)."""
+    expr = sp.sympify(expr)
+    if expr == 0:
+        return True
+    bases = {}  # exp(c·u) → t_u^c, so e^a · e^a and e^(2a) are one thing
+    values = {}
+    for f in expr.atoms(sp.Function):
+        if isinstance(f, sp.exp):
+            c, u = f.args[0].as_content_primitive()
+            if u.could_extract_minus_sign():
+                c, u = -c, -u
+            values[f] = bases.setdefault(u, sp.Dummy(positive=True)) ** c
+        else:
+            values[f] = sp.Dummy()
+    expr = expr.xreplace(values)
+    if any(p.exp.is_negative for p in expr.atoms(sp.Pow)):
+        expr = sp.together(expr).as_numer_denom()[0]
+    return sp.expand(expr) == 0
