@@ -12,8 +12,10 @@
     check-engine [NAME …] [--seed N] [--chain-shapes N]
                         compare every proved rule, as numbers, with the engine's .grad
                         (float32/64, 1-D/2-D/batched, broadcasting, > 4096 entries, kinks)
-    elementwise EXPR [--name NAME] [--latex]
-                        derive and prove the rule of your own elementwise function, e.g. "2*tanh(x)"
+    elementwise EXPR [--name NAME] [--latex] [--function FILE.py:CLASS [--points N]]
+                        derive and prove the rule of your own elementwise function, e.g.
+                        "2*tanh(x)"; --function also runs the autograd.Function you wrote for it and compares
+                        its forward and backward with f and SymPy's f′ at N points of the domain
     docs [--check]      regenerate docs/gradients.md (or check that it is current)
     list                the names of all derivations
 
@@ -115,7 +117,34 @@ def cmd_elementwise(args):
     print(proof.line())
     if not proof.ok:
         print("\n".join(proof.detail()))
-    return 0 if proof.ok else 1
+    if args.function is None:
+        return 0 if proof.ok else 1
+    from . import engine_bridge  # the one module that imports tinygrad_edu
+    check = engine_bridge.check_function(_load_function(args.function), args.expression,
+                                         name=args.function.rpartition(":")[2],
+                                         points=args.points)
+    print(_fit("\n".join(check.lines())))
+    return 0 if proof.ok and check.ok else 1
+
+
+def _load_function(spec):
+    """FILE.py:CLASS → the class, from the learner's own file (their code: it is run)."""
+    import importlib.util
+    path, _, name = spec.rpartition(":")
+    if not path or not name.isidentifier():
+        raise DerivationError(f"--function {spec!r}: expected FILE.py:CLASS, "
+                              f"e.g. my_ops.py:ScaledTanh")
+    if not os.path.isfile(path):
+        raise DerivationError(f"--function: no file {path!r}")
+    module_spec = importlib.util.spec_from_file_location("learner_function", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    function = getattr(module, name, None)
+    if function is None or not hasattr(function, "apply"):
+        found = [k for k, v in vars(module).items() if hasattr(v, "apply") and k[0] != "_"]
+        raise DerivationError(f"--function: {path} has no autograd.Function named {name!r}"
+                              f"{did_you_mean(name, found)}")
+    return function
 
 
 def cmd_docs(args):
@@ -223,11 +252,15 @@ def build_parser():
 
     p = command("elementwise", cmd_elementwise, "derive your own elementwise function's rule",
                 usage="python -m derivations elementwise [-h] [--name NAME] [--latex] "
-                      "expression")
+                      "[--function FILE.py:CLASS [--points N]] expression")
     p.add_argument("expression", nargs="?",  # required: see _leading_minus
                    help='a formula in one variable, e.g. "2*tanh(x)" or "-x**2"')
     p.add_argument("--name", default="my_function", type=_identifier)
     p.add_argument("--latex", action="store_true")
+    p.add_argument("--function", metavar="FILE.py:CLASS",
+                   help="your autograd.Function for this formula, checked against it")
+    p.add_argument("--points", type=_positive, default=2000,
+                   help="how many points of the domain --function is checked at")
 
     p = command("docs", cmd_docs, "regenerate docs/gradients.md")
     p.add_argument("--check", action="store_true", help="only check that it is current")

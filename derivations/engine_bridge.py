@@ -40,6 +40,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import sympy as sp
 
 from .core import DerivationError
 
@@ -570,7 +571,8 @@ def close(engine, formula, dtype):
     if not bad.any():
         return None
     worst = np.unravel_index(np.argmax(np.where(bad, error, -1)), engine.shape)
-    return (f"at {list(worst)}: engine {engine[worst]:.6g}, formula {formula[worst]:.6g} "
+    at = [int(i) for i in worst]
+    return (f"at {at}: engine {engine[worst]:.6g}, formula {formula[worst]:.6g} "
             f"({int(bad.sum())} of {bad.size} entries off)")
 
 
@@ -674,3 +676,112 @@ def unchecked_backwards(root=None):
         if not covered or not all(n in names for n in covered):
             out.append((cls, where))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# A learner's own Function: its backward against SymPy's derivative of the formula
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class FunctionCheck:
+    """What check_function found: points tried, and the worst disagreement of the forward
+    (out = f(A)) and of the backward (A.grad = G ⊙ f′(A)), if any."""
+
+    name: str
+    formula: str
+    derivative: str
+    points: int
+    low: float
+    high: float
+    forward_problem: str = None
+    backward_problem: str = None
+
+    @property
+    def ok(self):
+        return self.points > 0 and not self.forward_problem and not self.backward_problem
+
+    def lines(self):
+        out = [f"{self.name}: your Function against f(x) = {self.formula}",
+               f"  and SymPy's derivative f′(x) = {self.derivative}",
+               f"  at {self.points} points in [{self.low:.3g}, {self.high:.3g}], float64"]
+        out.append("  forward  " + (f"DIFFERS {self.forward_problem}" if self.forward_problem
+                                    else "out = f(A) everywhere"))
+        out.append("  backward " + (f"DIFFERS {self.backward_problem}" if self.backward_problem
+                                    else "A.grad = G ⊙ f′(A) everywhere"))
+        return out
+
+
+def domain_points(domain, count, rng):
+    """`count` points spread over an elementwise function's domain: for 'real' a grid on
+    [−8, 8] (0 and ±1 included), wide random values and a few large ones; for 'positive' a
+    geometric grid on [10⁻², 10²] and random values in (0, 10]."""
+    half = count // 2
+    if domain == "positive":
+        points = np.concatenate([np.geomspace(1e-2, 1e2, half),
+                                 rng.uniform(1e-3, 10.0, count - half)])
+    else:
+        grid = np.concatenate([np.linspace(-8.0, 8.0, half - 3), [0.0, 1.0, -1.0]])
+        points = np.concatenate([grid, rng.normal(scale=3.0, size=count - half)])
+    return points
+
+
+def _differs(got, want, rtol=1e-6, atol=1e-9):
+    """None when |got − want| ≤ rtol |want| + atol everywhere (NaN where both are NaN),
+    else the worst point."""
+    got, want = np.asarray(got, float), np.asarray(want, float)
+    bad = ~(np.abs(got - want) <= rtol * np.abs(want) + atol) & ~(np.isnan(got) & np.isnan(want))
+    if not bad.any():
+        return None
+    error = np.where(bad, np.abs(got - want), -1.0)
+    error = np.where(np.isnan(error), np.inf, error)
+    worst = np.unravel_index(np.argmax(error), got.shape)
+    return f"at {int(bad.sum())} of {bad.size} points; worst: yours {got[worst]:.10g}, " \
+           f"SymPy's {want[worst]:.10g}"
+
+
+def check_function(function, expression, name=None, points=2000, seed=0):
+    """Compare a learner's ``autograd.Function`` for an elementwise f with SymPy's derivative
+    of the formula, as numbers at `points` points of f's domain (not the formula with itself):
+
+        forward    function.apply(A) against f(A), f evaluated from the parsed formula
+        backward   A.grad after function.apply(A).backward(G), G random, against
+                   G ⊙ f′(A) with f′ = sympy.diff(f) (the proved rule of derive())
+
+    expression: the formula as derive() takes it ("2*tanh(x)"; parsed, never evaluated).
+    Returns a FunctionCheck; ``.ok`` and ``.lines()`` tell the result.
+    """
+    import tinygrad_edu as tg
+
+    from . import elementwise
+
+    name = name or getattr(function, "__name__", "my_function")
+    if not hasattr(function, "apply"):
+        raise DerivationError(f"check_function: {name!r} has no apply(); pass the Function "
+                              f"class itself (class MyOp(torch.autograd.Function))")
+    derivation = elementwise.derive(name if name.isidentifier() else "my_function", expression)
+    rng = np.random.default_rng(seed)
+    values = domain_points(derivation.operands[0].domain, max(int(points), 10), rng)
+    a = values.reshape(-1, 10) if values.size % 10 == 0 else values.reshape(1, -1)
+    g = rng.normal(size=a.shape)
+    with np.errstate(all="ignore"):
+        forward = np.asarray(
+            _numeric_formula(derivation)(a), dtype=float) + np.zeros(a.shape)
+        want = derivation.numpy(A=a, G=g)["A"]
+        tensor = tg.tensor(a, requires_grad=True)
+        out = function.apply(tensor)
+        out.backward(tg.tensor(g))
+        got = tensor.grad.numpy() if tensor.grad is not None else np.full(a.shape, np.nan)
+        out_values = out.detach().numpy()
+    return FunctionCheck(name, sp_text(derivation.expression), sp_text(derivation.derivative),
+                         a.size, float(values.min()), float(values.max()),
+                         _differs(out_values, forward), _differs(got, want))
+
+
+def _numeric_formula(derivation):
+    """f itself as a NumPy function (the same lambdify the closed forms' f′ goes through)."""
+    from .evaluate import _numeric_scalar_function
+    return _numeric_scalar_function(sp.Lambda(derivation.variable, derivation.expression))
+
+
+def sp_text(expr):
+    return sp.sstr(expr)

@@ -241,3 +241,120 @@ def test_close_measures_against_the_formula():
     assert "1 of 3" in engine_bridge.close(f * [1, 1.001, 1], f, "float64")
     assert engine_bridge.close(f * [1, 1.00001, 1], f, "float32") is None
     assert "shape" in engine_bridge.close(f[:2], f, "float64")
+
+
+# --------------------------------------------------------------------------------------------
+# A learner's own Function against SymPy's derivative (derive … --function)
+# --------------------------------------------------------------------------------------------
+
+LEARNER_OPS = '''
+import tinygrad_edu as torch
+
+
+class ScaledTanh(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = 2 * torch.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        out, = ctx.saved_tensors
+        return grad_output * (2 - out * out / 2)      # f' written through the output
+
+
+class ForgotTheFactor(ScaledTanh):
+    @staticmethod
+    def backward(ctx, grad_output):
+        out, = ctx.saved_tensors
+        return grad_output * (1 - out * out / 4)      # tanh', not (2 tanh)'
+
+
+class CubeRightOnlyForPositiveX(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return grad_output * 3 * x * x.abs()           # 3x|x|: 3x² only where x >= 0
+
+
+class Log(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.log()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return grad_output / x
+'''
+
+
+@pytest.fixture(scope="module")
+def learner_ops(tmp_path_factory):
+    path = tmp_path_factory.mktemp("learner") / "my_ops.py"
+    path.write_text(LEARNER_OPS, encoding="utf-8")
+    namespace = {}
+    exec(compile(LEARNER_OPS, str(path), "exec"), namespace)
+    return path, namespace
+
+
+def test_a_learners_right_backward_agrees_at_many_points(learner_ops):
+    _, ops = learner_ops
+    check = engine_bridge.check_function(ops["ScaledTanh"], "2*tanh(x)")
+    assert check.ok, check.lines()
+    assert check.points >= 1000 and check.low < -5 and check.high > 5
+    positive = engine_bridge.check_function(ops["Log"], "log(x)")
+    assert positive.ok and positive.low > 0, positive.lines()
+
+
+@pytest.mark.parametrize("cls, formula, wrong", [
+    ("ForgotTheFactor", "2*tanh(x)", "backward"),
+    ("CubeRightOnlyForPositiveX", "x**3", "backward"),
+    ("ScaledTanh", "3*tanh(x)", "forward"),  # the Function computes another f
+])
+def test_a_learners_wrong_function_is_caught(learner_ops, cls, formula, wrong):
+    _, ops = learner_ops
+    check = engine_bridge.check_function(ops[cls], formula)
+    assert not check.ok
+    problem = check.backward_problem if wrong == "backward" else check.forward_problem
+    assert problem and "points" in problem
+
+
+def test_cube_right_for_positive_x_fails_only_at_negative_points(learner_ops):
+    _, ops = learner_ops
+    check = engine_bridge.check_function(ops["CubeRightOnlyForPositiveX"], "x**3", points=400)
+    bad = int(check.backward_problem.split(" of ")[0].split()[-1])
+    negatives = int(np.sum(engine_bridge.domain_points("real", 400,
+                                                       np.random.default_rng(0)) < 0))
+    # the negative points disagree (but for one whose 6x²·|g| is under the 1e-9 tolerance),
+    # and no other
+    assert negatives - 2 <= bad <= negatives
+
+
+def test_cli_elementwise_runs_the_learners_function(learner_ops, capsys):
+    path, _ = learner_ops
+    assert main(["elementwise", "2*tanh(x)", "--function", f"{path}:ScaledTanh"]) == 0
+    out = capsys.readouterr().out
+    assert "A.grad = G ⊙ f′(A) everywhere" in out and "2000 points" in out
+    assert main(["elementwise", "2*tanh(x)", "--function", f"{path}:ForgotTheFactor",
+                 "--points", "100"]) == 1
+    assert "backward DIFFERS" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("{path}:ScaledTanhh", "did you mean ScaledTanh"),
+    ("nowhere.py:ScaledTanh", "no file"),
+    ("{path}", "expected FILE.py:CLASS"),
+])
+def test_cli_elementwise_function_errors(learner_ops, capsys, spec, message):
+    path, _ = learner_ops
+    with pytest.raises(SystemExit) as info:
+        main(["elementwise", "2*tanh(x)", "--function", spec.format(path=path)])
+    assert info.value.code == 2 and message in capsys.readouterr().err
