@@ -197,6 +197,7 @@ for _name in ("abs", "sin", "cos", "tanh", "sigmoid"):
     fn(_name, T_only(A), names=("input",))
     fn(_name, T_only(A64))
 fn("abs", lambda lib, T: (T(INTS),))
+case("torch.clamp", lambda lib, T: lib.clamp(T(MASK), 0, 2), label="bools and ints")
 for _name in ("clamp", "clip"):
     fn(_name, lambda lib, T: (T(A), -0.5, 0.5), names=("input", "min", "max"))
     fn(_name, lambda lib, T: (T(A),), kw=dict(min=0.0))
@@ -259,6 +260,10 @@ for _name in ("argmax", "argmin"):
 fn("norm", T_only(A), names=("input",))
 fn("norm", T_only(A), kw=dict(p=1, dim=1))
 fn("norm", T_only(A), kw=dict(dim=0, keepdim=True))
+fn("norm", T_only(np.array([[0.0, 0.0], [3.0, 4.0]], np.float32)), kw=dict(dim=1))  # 0: grad 0
+fn("norm", T_only(A), kw=dict(p=float("inf")))
+fn("norm", T_only(A), kw=dict(p=3, dim=1))
+fn("norm", T_only(A), kw=dict(p="fro"))
 for _name in ("all", "any"):
     fn(_name, lambda lib, T: (T(INTS),), names=("input",))
     fn(_name, lambda lib, T: (T(INTS),), kw=dict(dim=1))
@@ -338,6 +343,8 @@ fn("gather", lambda lib, T: (T(A), 1, lib.tensor([[0, 0], [3, 1], [2, 2]])),
    names=("input", "dim", "index"))
 fn("gather", lambda lib, T: (T(A), 0, lib.tensor([[2, 1, 0, 0]])))
 fn("masked_fill", lambda lib, T: (T(A), T(MASK), 0.5), names=("input", "mask", "value"))
+fn("masked_fill", lambda lib, T: (T(INTS), T(MASK), 2.7))
+fn("masked_fill", lambda lib, T: (T(A), T(MASK), T(np.array(3.0, np.float32))))
 case("torch.Tensor.where", lambda lib, T: T(A).where(T(MASK), T(B)))
 case("torch.Tensor.where", lambda lib, T: T(INTS).where(condition=T(MASK), other=0.5))
 for _name in ("sign", "floor", "ceil", "round"):
@@ -1054,6 +1061,14 @@ BAD = [
     ("einsum of two dtypes", lambda lib: lib.einsum(
         "ij,kj->ik", lib.ones(2, 3), lib.ones(3, 3, dtype=lib.float64)),
      r"expected scalar type"),
+    ("abs of bools", lambda lib: lib.abs(lib.tensor([True])), r"abs.*bool"),
+    ("floor of bools", lambda lib: lib.floor(lib.tensor([True])), r"floor.*bool"),
+    ("argmax of bools", lambda lib: lib.argmax(lib.tensor([True, False])),
+     r"argmax\(\): does not support bool"),
+    ("norm of integers", lambda lib: lib.norm(lib.tensor([3, 4])),
+     r"Expected a floating point .* Got Long"),
+    ("masked_fill with a 1-d value", lambda lib: lib.ones(2).masked_fill(
+        lib.tensor([True, False]), lib.ones(2)), r"0-dimensional value"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -1073,7 +1088,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 91
+    assert len(BAD) == 96
 
 
 # ----------------------------------------------------------------------------- out of scope

@@ -20,8 +20,8 @@ Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it
 
 
 def _is_scalar(x):
-    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, (complex,
-                                                                                  np.complexfloating))
+    return isinstance(x, (numbers.Number, np.generic)) and not isinstance(
+        x, (complex, np.complexfloating))
 
 
 def array_from_data(data, dtype=None, copy=True, what="tensor()"):

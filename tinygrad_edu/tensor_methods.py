@@ -664,23 +664,27 @@ class TensorMethods:
         """−1, 0 or 1 by the sign of each entry (0 for NaN, as PyTorch); gradient 0."""
         if self.dtype == _dt.bool_:
             return self.clone()
-        return self._step(lambda x: np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype))
+        return self._step(lambda x: np.where(np.isnan(x), 0, np.sign(x)).astype(x.dtype),
+                          "sign")
 
     def floor(self):
         """The largest integer ≤ each entry (integer tensors unchanged); gradient 0."""
-        return self._step(np.floor)
+        return self._step(np.floor, "floor")
 
     def ceil(self):
         """The smallest integer ≥ each entry (integer tensors unchanged); gradient 0."""
-        return self._step(np.ceil)
+        return self._step(np.ceil, "ceil")
 
     def round(self, *, decimals=0):
         """Each entry rounded to `decimals` places, halves to even (0.5 → 0, 2.5 → 2), as
         PyTorch; gradient 0."""
-        return self._step(lambda x: np.round(x, decimals))
+        return self._step(lambda x: np.round(x, decimals), "round")
 
-    def _step(self, fn):
+    def _step(self, fn, name):
         """A piecewise-constant function: its value, and a gradient of 0 (PyTorch's)."""
+        if self.dtype == _dt.bool_:
+            raise NotImplementedError(f"{name}(): not implemented for bool tensors (as in "
+                                      f"PyTorch); convert with .long() or .float() first")
         if not self.dtype.is_floating_point:
             return Tensor._wrap(np.array(fn(self._data), dtype=self._data.dtype))
         return without_gradient(np.asarray(fn(self._data), dtype=self._data.dtype), self)
@@ -692,6 +696,8 @@ class TensorMethods:
         return self._arg(np.argmin, "argmin", dim, keepdim)
 
     def _arg(self, fn, name, dim, keepdim):
+        if self.dtype == _dt.bool_:
+            raise RuntimeError(f"{name}(): does not support bool input (convert with .long())")
         if dim is None:
             if self._data.size == 0:
                 raise RuntimeError(f"{name}(): Expected reduction dim to be specified for an "
@@ -782,6 +788,9 @@ class TensorMethods:
         return self._float_unary(more_ops.Cos)
 
     def abs(self):
+        """|x| entrywise; its gradient is sign(x), 0 at 0 (as PyTorch)."""
+        if self.dtype == _dt.bool_:
+            raise NotImplementedError("abs(): not implemented for bool tensors (as in PyTorch)")
         return more_ops.Abs.apply(self)
 
     def var(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
@@ -804,15 +813,28 @@ class TensorMethods:
         positive = v > 0
         return where(positive, where(positive, v, 1.0).sqrt(), v * 0)
 
-    def norm(self, p=2, dim=None, keepdim=False):
-        """The p-norm (Σ |x|ᵖ)^(1/p) over `dim` (all entries when None); p = 2 by default."""
-        if p == 2:
-            return (self * self).sum(dim, keepdim).sqrt()
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The p-norm (Σ |x|ᵖ)^(1/p) over `dim` (all entries when None): p = 'fro' or 2 (the
+        default, √Σx²), 1 (Σ|x|), inf (max |x|) or any p > 0.  Where the norm is 0 the
+        gradient is 0, as PyTorch (not 0/0)."""
+        t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
+        if not t.dtype.is_floating_point:
+            names = {"int64": "Long", "int32": "Int", "bool": "Bool"}
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
+                               f"tensor as input. Got {names[t.dtype.name]}")
+        if p in ("fro", 2):
+            squares = (t * t).sum(dim, keepdim)
+            positive = squares > 0
+            return where(positive, where(positive, squares, 1.0).sqrt(), squares * 0)
         if p == 1:
-            return self.abs().sum(dim, keepdim)
-        if not isinstance(p, (int, float)) or p <= 0:
-            raise ValueError(f"norm: p must be a positive number, got {p!r}")
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+            return t.abs().sum(dim, keepdim)
+        if p == float("inf"):
+            return t.abs().amax(() if dim is None else dim, keepdim)
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or p <= 0:
+            raise ValueError(f"norm: p must be a positive number, 'fro' or inf here, got {p!r}")
+        powers = (t.abs() ** p).sum(dim, keepdim)
+        positive = powers > 0
+        return where(positive, where(positive, powers, 1.0) ** (1.0 / p), powers * 0)
 
     def neg(self):
         return ops.Neg.apply(self)
@@ -829,7 +851,20 @@ class TensorMethods:
         return Tensor._wrap(~self._data)
 
     def masked_fill(self, mask, value):
-        """A copy with `value` where the bool mask holds (broadcast): where(mask, value, self)."""
+        """A copy with `value` where the bool mask holds (broadcast): where(mask, value, self),
+        keeping self's dtype (2.7 into an int64 tensor is 2), as PyTorch; value may be a
+        0-d tensor, which then gets the gradient of the entries it fills."""
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, "
+                                   f"but got tensor with {value.ndim} dimension(s)")
+            value = value._cast(self.dtype)
+        elif _is_scalar(value):
+            with np.errstate(invalid="ignore", over="ignore"):
+                value = np.asarray(value).astype(self._data.dtype)
+        else:
+            raise TypeError(f"masked_fill(): argument 'value' must be a number or a 0-d Tensor, "
+                            f"not {type(value).__name__}")
         return where(mask, value, self)
 
     def clamp(self, min=None, max=None):
@@ -839,10 +874,8 @@ class TensorMethods:
             if bound is not None and not _is_scalar(bound):
                 raise TypeError(f"clamp: min and max must be numbers here, got "
                                 f"{type(bound).__name__}")
-        t = self
-        if not self.dtype.is_floating_point and any(
-                isinstance(b, float) for b in (min, max)):
-            t = self._cast(_dt.DEFAULT_FLOAT)
+        bounds = [b for b in (min, max) if b is not None]
+        t = self._cast(_result_dtype([self] + bounds))  # bool with int bounds: int64
         return more_ops.Clamp.apply(t, min=min, max=max)
 
     clip = clamp
