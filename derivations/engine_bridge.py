@@ -533,6 +533,13 @@ def _chain_checks(chain, rng, shapes):
     arrays = _initialised(chain, rng, {"n": 100, "d": 3, "h": 45, "o": 2})
     checks.append(Check(chain.name, "chain > 4096", "float64", arrays, {},
                         _direct(chain, arrays, {})))
+    if chain.hidden == "relu":  # Z₁ = 0 exactly in its first row: relu′(0) = 0 in the chain
+        arrays = _initialised(chain, rng, {"n": 4, "d": 3, "h": 5, "o": 2})
+        arrays["X"][0] = 0.0
+        arrays["b1"][:] = 0.0
+        for dtype in DTYPES:
+            checks.append(Check(chain.name, "chain kink", dtype, _rounded(arrays, dtype), {},
+                                _direct(chain, _rounded(arrays, dtype), {})))
     return checks
 
 

@@ -88,6 +88,8 @@ def test_each_chain_runs_at_twenty_random_shapes_per_dtype(report):
         for dtype in engine_bridge.DTYPES:
             assert report.detail.get((name, "chain", dtype), 0) >= 20, (name, dtype)
         assert report.detail.get((name, "chain > 4096", "float64"), 0) == 1
+        if "_relu_" in name:
+            assert report.detail.get((name, "chain kink", "float32"), 0) == 1
 
 
 def test_targets_and_loss_weights_have_gradients_that_are_checked(report):
@@ -358,3 +360,15 @@ def test_cli_elementwise_function_errors(learner_ops, capsys, spec, message):
     with pytest.raises(SystemExit) as info:
         main(["elementwise", "2*tanh(x)", "--function", spec.format(path=path)])
     assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_the_kink_convention_in_the_chain_is_what_the_engine_does():
+    """relu′(0) = 0 is written into the chain as Heaviside(z, 0); with SymPy's default ½ the
+    chain's kink checks (a row of Z₁ exactly 0) fail, and only those."""
+    chain = mlp.chain("relu", "identity", "mse")
+    x = sp.Symbol("x")
+    chain.aux = [(symbol, mlp.Z1.applyfunc(sp.Lambda(x, sp.Heaviside(x, sp.Rational(1, 2))))
+                  if str(symbol) == "M1" else expr, text) for symbol, expr, text in chain.aux]
+    report = engine_bridge.check_engine([chain], chain_shapes=2)
+    assert report.failures
+    assert all("[chain kink" in failure for failure in report.failures), report.failures
