@@ -302,7 +302,7 @@ class Derivation:
 
     def __init__(self, name, *, kind, topic, title, forward_unicode, forward_latex, operands,
                  grads, forward, cases, method="vjp", aux=(), output_shape="", params=None,
-                 notes=(), uses=(), numeric_params=None, thorough_cases=()):
+                 notes=(), uses=(), numeric_params=None, thorough_cases=(), lemmas=()):
         self.name = name
         self.kind = kind
         self.topic = topic
@@ -314,6 +314,7 @@ class Derivation:
         self.forward = forward
         self.cases = list(cases)
         self.thorough_cases = list(thorough_cases)  # more shapes, for prove(thorough=True)
+        self.lemmas = list(lemmas)  # callables → [(label, residual)]: facts other proofs use
         self.method = method
         self.aux = list(aux)
         self.output_shape = output_shape
@@ -424,8 +425,10 @@ class Derivation:
         for case in self.proof_cases(thorough):
             for piece in case.pieces or [None]:
                 where = case.label + (f" [{piece.label}]" if piece else "")
+                first = case is self.cases[0] and piece is (case.pieces or [None])[0]
+                lemmas = [pair for lemma in self.lemmas for pair in lemma()] if first else []
                 try:
-                    for label, residual in self._residuals(case, piece):
+                    for label, residual in [*self._residuals(case, piece), *lemmas]:
                         entries += 1
                         how = zero_method(residual)
                         if how is None:
@@ -454,6 +457,9 @@ class Derivation:
             text += f"; on each piece ({', '.join(dict.fromkeys(pieces))})"
         if self.uses:
             text += f"; uses {', '.join(self.uses)}"
+        if self.lemmas:
+            text += f"; and the lemma{'s' * (len(self.lemmas) > 1)} " \
+                    f"{', '.join(lemma.__name__ for lemma in self.lemmas)}"
         return text
 
     def _how(self, methods, entries, thorough=False):

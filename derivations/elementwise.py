@@ -50,7 +50,7 @@ def _negative_piece(values, params):
 
 
 def _unary(name, title, f, derivative, forward_text, grad_text, *, domain="real",
-           grad_closed=None, pieces=(), notes=(), uses=(), kind="op", cases=None):
+           grad_closed=None, pieces=(), notes=(), uses=(), kind="op", cases=None, lemmas=()):
     """A derivation for out = f(A) with ∂L/∂A = G ⊙ f′(A).
 
     f, derivative: SymPy expressions in x (the derivative is the hand-derived f′ that the proof
@@ -67,7 +67,7 @@ def _unary(name, title, f, derivative, forward_text, grad_text, *, domain="real"
         operands=[operand, G_], output_shape="n×m",
         grads=[Grad("A", closed, grad_text[0], grad_text[1], shape="n×m")],
         forward=lambda values, params: entrywise(forward_function)(values["A"]),
-        cases=case, notes=notes, uses=uses,
+        cases=case, notes=notes, uses=uses, lemmas=lemmas,
         thorough_cases=shape_cases(THOROUGH_SIZES, case[0].params, case[0].pieces))
     derivation.expression = f
     derivation.variable = x
@@ -138,7 +138,19 @@ def sigmoid_op():
                   ("∂L/∂A = G ⊙ σ′(A) = G ⊙ out ⊙ (𝟏 − out)",
                    r"\frac{\partial L}{\partial A} = G \odot \sigma'(A) = G \odot \mathrm{out}"
                    r" \odot \left(\mathbf{1} - \mathrm{out}\right)"),
-                  notes=["σ′ = σ(1 − σ) is the lemma the MLP chain proofs use for σ"])
+                  notes=["σ′ = σ(1 − σ) is the lemma the MLP chain proofs use for σ; this proof "
+                         "also checks it of evaluate.sigmoid.fdiff, the derivative SymPy takes "
+                         "there"],
+                  lemmas=[sigmoid_lemma])
+
+
+def sigmoid_lemma():
+    """d/dx of the opaque σ the MLP chain proofs use (evaluate.sigmoid, whose fdiff returns
+    σ(1 − σ)) against d/dx of its definition 1/(1 + e^(−x))."""
+    t = sp.Symbol("t", real=True)
+    claimed = explicit(sp.diff(sigmoid(t), t))
+    truth = sp.diff(1 / (1 + sp.exp(-t)), t)
+    return [("σ′ used by the chains = d/dx 1/(1 + e^(−x))", claimed - truth)]
 
 
 def relu():

@@ -16,12 +16,16 @@ import derivations
 from derivations import engine_bridge, losses, mlp
 from derivations.__main__ import main
 from derivations.core import Grad
+from tests.suite_settings import PROFILE
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def report():
+    """Every check once (a few seconds); the thorough profile runs 100 shapes per chain."""
+    if PROFILE == "thorough":
+        return engine_bridge.check_engine(chain_shapes=100, seed=1)
     return engine_bridge.check_engine()
 
 

@@ -96,6 +96,17 @@ def test_seeded_wrong_scales_fail_their_proof(seeded):
     assert not proof.ok and proof.failures
 
 
+def test_the_sigmoid_derivative_the_chains_use_is_proved(monkeypatch):
+    """The chain proofs differentiate an opaque σ through evaluate.sigmoid.fdiff; 'sigmoid'
+    checks that fdiff against the definition, so a wrong one fails there."""
+    from derivations import evaluate
+    assert "sigmoid_lemma" in derivations.get("sigmoid").proof_plan()
+    monkeypatch.setattr(evaluate.sigmoid, "fdiff", lambda self, argindex=1: evaluate.sigmoid(
+        self.args[0]) * (1 + evaluate.sigmoid(self.args[0])))
+    proof = elementwise.sigmoid_op().prove()
+    assert not proof.ok and any("σ′ used by the chains" in f for f in proof.failures)
+
+
 def test_registry_covers_every_topic_and_the_chains():
     ds = derivations.all_derivations()
     assert {d.topic for d in ds} == set(derivations.TOPICS)
