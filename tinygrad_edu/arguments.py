@@ -248,9 +248,7 @@ def _power(base, exponent):
         if not isinstance(base, Tensor):
             base = Tensor._wrap(base)
         if base.dtype.category == _dt.INTEGER and np.any(_as_array(exponent) < 0):
-            raise RuntimeError(  # (NumPy would raise its own error)
-                "Integers to negative integer powers are not allowed: the integer exponent "
-                "tensor has negative entries; convert the base with .float() first")
+            return _integer_power(base._data, _as_array(exponent))  # (NumPy would refuse)
         if base.dtype == _dt.bool_:  # NumPy would give int8
             raise NotImplementedError(
                 '"pow" not implemented for \'Bool\' (a bool tensor to the power of a bool '
@@ -267,6 +265,14 @@ def _power(base, exponent):
     if base.dtype == _dt.bool_:  # a bool exponent: x ** True = x, x ** False = True
         return Tensor._wrap(np.logical_or(base._data, not exponent))
     return ops.Pow.apply(base, exponent=exponent)
+
+
+def _integer_power(b, e):
+    """Integers to integer powers, some negative, as PyTorch: bᵉ for e ≥ 0; for e < 0 the
+    integer part of 1 / b⁻ᵉ, which is 1 for b = 1, ±1 for b = −1 and 0 otherwise."""
+    positive = np.power(b, np.maximum(e, 0))
+    negative = np.where(b == 1, 1, np.where(b == -1, np.where(e % 2 == 0, 1, -1), 0))
+    return Tensor._wrap(np.where(e < 0, negative, positive).astype(b.dtype))
 
 
 def matmul(a, b, opname="matmul"):
