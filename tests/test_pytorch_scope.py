@@ -818,6 +818,80 @@ def test_unary_functions_follow_pytorch_for_every_dtype(name):
     assert checked == 2 * len(DTYPES)
 
 
+def _factory_calls():
+    """(label, call(lib)) for each factory with each dtype, requires_grad and size form."""
+    def dt(lib, name):
+        return None if name is None else getattr(lib, name)
+    dtypes = (None,) + DTYPES
+    sizes = [((2, 3), {}), (((2, 3),), {}), (([2],), {}), ((), {"size": (2,)}),
+             ((), {"size": [3, 1]}), ((1,), {}), ((), {}), ((2.0,), {}), ((-1,), {}),
+             ((), {"size": 2}), ((2,), {"size": (2,)})]
+    calls = []
+    for name, (args, kw), d, grad in itertools.product(
+            ("zeros", "ones", "empty", "rand", "randn"), sizes, dtypes, (False, True)):
+        calls.append((f"{name}{args}{kw} {d} {grad}", lambda lib, n=name, a=args, k=kw, d=d, g=grad:
+                      getattr(lib, n)(*a, **k, dtype=dt(lib, d), requires_grad=g)))
+    ranges = {
+        "full": [((2,), 1), ((2,), 1.5), ((2,), True), ((), 3), (2, 1.0), ([2, 2], 0)],
+        "arange": [(5,), (1, 4), (0, 1, 0.25), (0.5, 3), (3, 0, -1), (0, 5, 0), (5, 0)],
+        "linspace": [(0, 1, 5), (1, 0, 3), (-2, 2.5, 4), (0, 1, -1), (0, 1, 2.5)],
+        "eye": [(3,), (2, 4), (0,), (3, 0), (-1,), (2.5,)],
+    }
+    for name, cases in ranges.items():
+        for args, d, grad in itertools.product(cases, dtypes, (False, True)):
+            calls.append((f"{name}{args} {d} {grad}", lambda lib, n=name, a=args, d=d, g=grad:
+                          getattr(lib, n)(*a, dtype=dt(lib, d), requires_grad=g)))
+    for args, d in itertools.product([(10, (3,)), (2, 5, (2, 2)), (0, 1, ()), (-5, -1, (4,)),
+                                      (0, 2, (3,)), (5, 5, (1,))], dtypes):
+        calls.append((f"randint{args} {d}", lambda lib, a=args, d=d:
+                      lib.randint(*a, dtype=dt(lib, d))))
+    for n, d in itertools.product([1, 5, -1], dtypes):
+        calls.append((f"randperm({n}) {d}", lambda lib, n=n, d=d:
+                      lib.randperm(n, dtype=dt(lib, d))))
+    for name, source, d, grad in itertools.product(
+            ("zeros_like", "ones_like", "empty_like", "rand_like", "randn_like"),
+            ("float32", "int64", "bool", "float64"), dtypes, (False, True)):
+        calls.append((f"{name}({source}) {d} {grad}", lambda lib, n=name, s=source, d=d, g=grad:
+                      getattr(lib, n)(lib.ones(2, 3, dtype=dt(lib, s)), dtype=dt(lib, d),
+                                      requires_grad=g)))
+    return calls
+
+
+def _pytorch_quirk(label):
+    """Where PyTorch is inconsistent with itself, the engine keeps one rule: arange with an
+    integer dtype makes its bounds integers first (PyTorch: for int64, not for int32)."""
+    return label.startswith("arange(0, 1, 0.25) int")
+
+
+def _outcome_of_factory(lib, call):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = call(lib)
+    except Exception as e:  # noqa: BLE001 - the type is what is compared
+        return "error", e
+    return "ok", dtype_name(r.dtype), tuple(r.shape), r.requires_grad
+
+
+def test_factories_follow_pytorch_for_every_dtype_size_and_requires_grad():
+    """Shape, dtype and requires_grad as PyTorch's, or an error of the type PyTorch raises."""
+    calls = _factory_calls()
+    compared = 0
+    for label, call in calls:
+        if _pytorch_quirk(label):
+            continue
+        ours, theirs = _outcome_of_factory(tg, call), _outcome_of_factory(torch, call)
+        if theirs[0] == "ok":
+            assert ours == theirs, f"{label}: ours {ours}, PyTorch's {theirs}"
+        else:
+            assert ours[0] == "error", f"{label}: PyTorch raises {theirs[1]!r}"
+            assert isinstance(ours[1], type(theirs[1])) or isinstance(theirs[1], type(ours[1])), \
+                f"{label}: ours {ours[1]!r}, PyTorch's {theirs[1]!r}"
+            assert not isinstance(ours[1], AttributeError)
+        compared += 1
+    assert len(calls) == 1242 and compared == 1238
+
+
 # ----------------------------------------------------------------------------- out=
 
 def _out_behaviour(lib):

@@ -287,16 +287,18 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None,
         start, end = 0, start
     start, end, step = (_number(v, r, "arange") for v, r in
                         ((start, "start"), (end, "end"), (step, "step")))
+    all_int = builtins.all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
+    d = _factory_dtype(dtype, out, _dt.int64 if all_int else _dt.DEFAULT_FLOAT, "arange")
+    if d == _dt.bool_:
+        raise NotImplementedError("arange(): not implemented for dtype bool (as in PyTorch)")
+    if not d.is_floating_point:  # as PyTorch: the bounds become integers first
+        start, end, step = builtins.int(start), builtins.int(end), builtins.int(step)
     if step == 0:
         raise RuntimeError("arange(): step must be nonzero")
     if (end - start) * step < 0:  # NumPy would quietly give an empty range
         raise RuntimeError(
             f"arange(): upper bound and lower bound inconsistent with step sign (start={start}, "
             f"end={end}, step={step})")
-    all_int = builtins.all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
-    d = _factory_dtype(dtype, out, _dt.int64 if all_int else _dt.DEFAULT_FLOAT, "arange")
-    if d == _dt.bool_:
-        raise NotImplementedError("arange(): not implemented for dtype bool (as in PyTorch)")
     arr = np.arange(start, end, step, dtype=np.float64 if d.is_floating_point else np.int64)
     return _into_out(_finish(arr.astype(d.np_dtype), requires_grad, device), out, "arange")
 
@@ -309,6 +311,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_g
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
     d = _factory_dtype(dtype, out, _dt.DEFAULT_FLOAT, "linspace")
+    if d == _dt.bool_:
+        raise NotImplementedError("linspace(): not implemented for dtype bool (as in PyTorch)")
     arr = np.linspace(start, end, steps).astype(d.np_dtype)
     return _into_out(_finish(arr, requires_grad, device), out, "linspace")
 
@@ -388,6 +392,9 @@ def randint(*args, size=None, generator=None, out=None, dtype=None, device=None,
         raise RuntimeError(f"randint(): random_ expects 'from' to be less than 'to', but got "
                            f"from={low} >= to={high}")
     d = _factory_dtype(dtype, out, _dt.int64, "randint")
+    if d == _dt.bool_ and not 0 <= low < high <= 2:
+        raise RuntimeError(f"randint(): the range [{low}, {high}) is out of bounds for bool "
+                           f"(only 0 and 1 are)")
     arr = rng(generator).integers(low, high, _size((), size, "randint")).astype(d.np_dtype)
     return _into_out(_finish(arr, requires_grad, device), out, "randint")
 
@@ -410,6 +417,8 @@ def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_g
         raise RuntimeError(f"randperm(): trying to create tensor with negative dimension {n}: "
                            f"[{n}]")
     d = _factory_dtype(dtype, out, _dt.int64, "randperm")
+    if d == _dt.bool_:
+        raise NotImplementedError("randperm(): not implemented for dtype bool (as in PyTorch)")
     arr = rng(generator).permutation(n).astype(d.np_dtype)
     return _into_out(_finish(arr, requires_grad, device), out, "randperm")
 
