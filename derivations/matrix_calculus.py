@@ -91,7 +91,7 @@ RULES = {r.key: r for r in (
          "tr(Gᵀ (A ⊙ B)) = tr((G ⊙ A)ᵀ B): both are Σᵢⱼ Gᵢⱼ Aᵢⱼ Bᵢⱼ; ⊙ commutes"),
     Rule("ones", "ones", "𝟏ₐ 𝟏_bᵀ is the a×b matrix of ones, the unit of ⊙; 𝟏ₐᵀ 𝟏ₐ = a; "
          "1×1 factors are scalars"),
-    Rule("entrywise_linear", "an entrywise c·x is a scaling",
+    Rule("entrywise_scaling", "an entrywise c·x is a scaling",
          "f(x) = c x gives f(A) = c A; f(x) = c gives f(A) = c 𝟏𝟏ᵀ"),
     Rule("output_form", "f′ in terms of the output",
          "if f′(x) = q(f(x)) (f(x) appears in f′, or y = f(x) has one solution x(y) and "
@@ -121,7 +121,11 @@ class ScalarFunction:
         self.kink = kink
 
     def key(self):
-        return (sp.srepr(self.expr), self.label, self.style)
+        try:
+            return self._key
+        except AttributeError:
+            self._key = (sp.srepr(self.expr), self.label, self.style, self.kink)
+            return self._key
 
     def derivative(self):
         """f′ from SymPy's derivative of f(x); Heaviside at 0 set by the kink convention."""
@@ -164,7 +168,8 @@ def _tidy(q):
         for i, f in enumerate(factors):
             if isinstance(f, sp.Add):
                 flipped = factors[:i] + (sp.expand(-f),) + factors[i + 1:]
-                candidates.append(sp.Mul(-coefficient, *flipped, evaluate=False))
+                scale = (-coefficient,) if coefficient != -1 else ()
+                candidates.append(sp.Mul(*scale, *flipped, evaluate=False))
                 break
     def cost(c):
         text = render_formula(c, {y: ("y", ATOM)})
@@ -173,6 +178,7 @@ def _tidy(q):
     return min(candidates, key=cost)
 
 
+@functools.lru_cache(maxsize=None)
 def _numeric(expr):
     """A NumPy function of one array for a SymPy expression in x (Max as np.maximum)."""
     return sp.lambdify(x, expr, modules=[{"Max": _maximum, "Min": _minimum}, "numpy"])
@@ -202,14 +208,25 @@ class Expr:
 
     rows = cols = None
 
-    def key(self):
+    def _make_key(self):
         raise NotImplementedError
 
+    def key(self):
+        """What identifies the expression (computed once: trees are never changed)."""
+        try:
+            return self._key
+        except AttributeError:
+            self._key = self._make_key()
+            self._hash = hash((type(self).__name__, self._key))
+            return self._key
+
     def __eq__(self, other):
-        return type(self) is type(other) and self.key() == other.key()
+        return self is other or (type(self) is type(other) and hash(self) == hash(other)
+                                 and self.key() == other.key())
 
     def __hash__(self):
-        return hash((type(self).__name__, self.key()))
+        self.key()
+        return self._hash
 
     @property
     def shape(self):
@@ -267,7 +284,7 @@ class Leaf(Expr):
         self.text = text or name
         self.const, self.vector = const, vector
 
-    def key(self):
+    def _make_key(self):
         return (self.name, self.rows, self.cols, self.const)
 
 
@@ -277,7 +294,7 @@ class Ones(Expr):
     def __init__(self, rows, cols=1):
         self.rows, self.cols = rows, cols
 
-    def key(self):
+    def _make_key(self):
         return (self.rows, self.cols)
 
 
@@ -289,7 +306,7 @@ class Named(Expr):
         self.text, self.body = text, body
         self.rows, self.cols = body.shape
 
-    def key(self):
+    def _make_key(self):
         return (self.text, self.body.key())
 
     def children(self):
@@ -301,7 +318,7 @@ class Transpose(Expr):
         self.arg = arg
         self.rows, self.cols = arg.cols, arg.rows
 
-    def key(self):
+    def _make_key(self):
         return (self.arg.key(),)
 
     def children(self):
@@ -325,7 +342,7 @@ class Product(Expr):
         self.factors = tuple(flat)
         self.rows, self.cols = flat[0].rows, flat[-1].cols
 
-    def key(self):
+    def _make_key(self):
         return tuple(f.key() for f in self.factors)
 
     def children(self):
@@ -351,7 +368,7 @@ class Plus(Expr):
         self.terms = tuple(flat)
         self.rows, self.cols = flat[0].shape
 
-    def key(self):
+    def _make_key(self):
         return tuple(t.key() for t in self.terms)
 
     def children(self):
@@ -365,7 +382,7 @@ class Scaled(Expr):
         self.c, self.arg = sp.sympify(c), arg
         self.rows, self.cols = arg.shape
 
-    def key(self):
+    def _make_key(self):
         return (sp.srepr(self.c), self.arg.key())
 
     def children(self):
@@ -383,7 +400,7 @@ class Hadamard(Expr):
         self.factors = tuple(flat)
         self.rows, self.cols = flat[0].shape
 
-    def key(self):
+    def _make_key(self):
         return tuple(f.key() for f in self.factors)
 
     def children(self):
@@ -397,7 +414,7 @@ class Elementwise(Expr):
         self.function, self.arg = function, arg
         self.rows, self.cols = arg.shape
 
-    def key(self):
+    def _make_key(self):
         return (self.function.key(), self.arg.key())
 
     def children(self):
@@ -411,7 +428,7 @@ class Total(Expr):
         self.arg, self.average = arg, average
         self.rows, self.cols = 1, 1
 
-    def key(self):
+    def _make_key(self):
         return (self.arg.key(), self.average)
 
     def children(self):
@@ -425,7 +442,7 @@ class D(Expr):
         self.of = of
         self.rows, self.cols = of.shape
 
-    def key(self):
+    def _make_key(self):
         return (self.of.key(),)
 
 
@@ -437,7 +454,7 @@ class Adjoint(Expr):
         self.rows, self.cols = of.shape
         self.text = f"∂L/∂{of.text}"
 
-    def key(self):
+    def _make_key(self):
         return ("adjoint", self.of.key())
 
 
@@ -657,6 +674,13 @@ def _paren_formula(expr, names, minimum):
 # --------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
+def _slope(f):
+    """c when f(x) = c·x, else None."""
+    c = sp.simplify(f / x)
+    return None if c.has(x) else c
+
+
 def simplify(e, used=None):
     """e rewritten with (Aᵀ)ᵀ = A, (AB)ᵀ = BᵀAᵀ, scalars pulled out, ones merged and dropped
     from ⊙, entrywise c·x as a scaling; the keys of the rules used are added to `used`."""
@@ -740,14 +764,14 @@ def _simplify(e, used):
         a = _simplify(e.arg, used)
         f = e.function.expr
         if f == x:
-            used.add("entrywise_linear")
+            used.add("entrywise_scaling")
             return a
         if not f.has(x):
-            used.add("entrywise_linear")
+            used.add("entrywise_scaling")
             return Scaled(f, Ones(*a.shape))
-        c = sp.simplify(f / x)
-        if not c.has(x):
-            used.add("entrywise_linear")
+        c = _slope(f)
+        if c is not None:
+            used.add("entrywise_scaling")
             return Scaled(c, a)
         return Elementwise(e.function, a)
     if isinstance(e, Total):
@@ -886,8 +910,7 @@ def pull(M, T):
         if isinstance(T, Scaled):
             M, T, rules = Scaled(T.c, M), T.arg, ("linearity",)
         elif isinstance(T, Transpose):
-            # tr(Mᵀ Tᵀ) = tr((T M)ᵀ) = tr(T M) = tr(M T) = tr((Mᵀ)ᵀ T)
-            M, T, rules = Transpose(M), T.arg, ("trace_transpose", "trace_cyclic")
+            M, T, rules = _pull_transpose(M), T.arg, ("trace_transpose", "trace_cyclic")
         elif isinstance(T, Product):
             i = next(i for i, f in enumerate(T.factors) if _target(f) is not None)
             M, T = _pull_product(M, T.factors[:i], T.factors[i + 1:]), T.factors[i]
@@ -901,7 +924,16 @@ def pull(M, T):
         M = simplify(M, used)
         T = simplify(T, used)
         stages.append(Stage(M, T, tuple(dict.fromkeys(rules + tuple(sorted(used))))))
+    if M.shape != T.shape:
+        raise MatrixCalculusError(f"identification: ∂L/∂{T.of.text} = {render(M)} is "
+                                  f"{shape_text(M.shape)}, but {T.of.text} is "
+                                  f"{shape_text(T.shape)}")
     return stages, M, T.of
+
+
+def _pull_transpose(M):
+    """tr(Mᵀ Tᵀ) = tr((T M)ᵀ) = tr(T M) = tr(M T) = tr((Mᵀ)ᵀ T): the new M is Mᵀ."""
+    return Transpose(M)
 
 
 def _pull_product(M, before, after):
@@ -1431,15 +1463,20 @@ PRIMITIVES = ("matmul", "linear", "add", "sub", "mul", "div", "neg", "exp", "log
               "softmax_cross_entropy", "softmax_cross_entropy_sum")
 
 
+def _loss_target(name):
+    """Y: with a gradient for mse and bce (PyTorch gives the target one), data for
+    cross-entropy (rows of class probabilities)."""
+    return Leaf("Y", "n", "o", "Y", const=name == "cross_entropy")
+
+
 def _loss(name, reduction="mean"):
-    return loss_expression(name, Leaf("Yhat", "n", "o", "Ŷ"),
-                           Leaf("Y", "n", "o", "Y", const=True), reduction)
+    return loss_expression(name, Leaf("Yhat", "n", "o", "Ŷ"), _loss_target(name), reduction)
 
 
 def _logits(name, reduction="mean"):
     Z = Leaf("Z", "n", "o", "Z")
     prediction = sigmoid(Z) if name == "bce" else softmax_rows(Z)
-    return loss_expression(name, prediction, Leaf("Y", "n", "o", "Y", const=True), reduction)
+    return loss_expression(name, prediction, _loss_target(name), reduction)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1543,7 +1580,11 @@ def is_exact_zero(expr):
             values[f] = bases.setdefault(u, sp.Dummy(positive=True)) ** c
         else:
             values[f] = sp.Dummy()
+    original = expr
     expr = expr.xreplace(values)
     if any(p.exp.is_negative for p in expr.atoms(sp.Pow)):
         expr = sp.together(expr).as_numer_denom()[0]
-    return sp.expand(expr) == 0
+    if sp.expand(expr) == 0:
+        return True
+    # last resort, for small expressions only (log σ(z) − log(1 − σ(z)) = z needs it)
+    return sp.count_ops(original) <= 80 and sp.simplify(original) == 0
