@@ -892,6 +892,49 @@ def test_factories_follow_pytorch_for_every_dtype_size_and_requires_grad():
     assert len(calls) == 1242 and compared == 1238
 
 
+def _sampling_calls():
+    kinds = ("float32", "float64", "int64", "bool")
+    calls = []
+    for m, s, m_shape, s_shape, grad in itertools.product(
+            kinds + ("number",), kinds + ("number",), [(3,), (2, 1), ()], [(3,), ()],
+            (False, True)):
+        def normal(lib, m=m, s=s, m_shape=m_shape, s_shape=s_shape, grad=grad):
+            mean = 0.5 if m == "number" else lib.zeros(m_shape, dtype=getattr(lib, m))
+            std = 1.0 if s == "number" else lib.ones(s_shape, dtype=getattr(lib, s))
+            if grad and m in ("float32", "float64"):
+                mean.requires_grad_(True)
+            return lib.normal(mean, std, (2,)) if m == s == "number" else lib.normal(mean, std)
+        calls.append((f"normal({m}{list(m_shape)}, {s}{list(s_shape)}) {grad}", normal))
+    for kind, p, grad in itertools.product(kinds, (None, 0.5, 1.5, -0.1, 1), (False, True)):
+        def bernoulli(lib, kind=kind, p=p, grad=grad):
+            x = lib.ones(3, dtype=getattr(lib, kind)) * (0.5 if "float" in kind else 1)
+            if grad and "float" in kind:
+                x.requires_grad_(True)
+            return lib.bernoulli(x) if p is None else lib.bernoulli(x, p)
+        calls.append((f"bernoulli({kind}, {p}) {grad}", bernoulli))
+    for kind, shape, k, replacement in itertools.product(
+            kinds, [(4,), (2, 4), (), (2, 2, 2), (0,)], (1, 3, 5, 0), (False, True)):
+        calls.append((f"multinomial({kind}{list(shape)}, {k}, {replacement})",
+                      lambda lib, kind=kind, shape=shape, k=k, r=replacement: lib.multinomial(
+                          lib.ones(shape, dtype=getattr(lib, kind)), k, r)))
+    return calls
+
+
+def test_sampling_follows_pytorch_for_every_dtype_and_shape():
+    """normal's four forms, bernoulli and multinomial: shape, dtype and requires_grad as
+    PyTorch's, or an error of the type PyTorch raises (the values are tested above)."""
+    calls = _sampling_calls()
+    for label, call in calls:
+        ours, theirs = _outcome_of_factory(tg, call), _outcome_of_factory(torch, call)
+        if theirs[0] == "ok":
+            assert ours == theirs, f"{label}: ours {ours}, PyTorch's {theirs}"
+        else:
+            assert ours[0] == "error", f"{label}: PyTorch raises {theirs[1]!r}"
+            assert isinstance(ours[1], type(theirs[1])) or isinstance(theirs[1], type(ours[1])), \
+                f"{label}: ours {ours[1]!r}, PyTorch's {theirs[1]!r}"
+    assert len(calls) == 500
+
+
 # ----------------------------------------------------------------------------- out=
 
 def _out_behaviour(lib):
