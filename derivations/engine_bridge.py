@@ -55,6 +55,7 @@ ENTRYWISE = ("neg", "pow", "exp", "log", "sqrt", "sin", "cos", "abs", "relu", "t
              "minimum", "where")
 BROADCASTING = ("add", "sub", "mul", "div", "pow_tensor", "maximum", "minimum", "where")
 ROW_LOSSES = ("mse", "bce", "bce_with_logits", "bce_with_logits_weighted")
+CLASS_LOSSES = ("cross_entropy", "softmax_cross_entropy", "softmax_cross_entropy_soft")
 
 
 # --------------------------------------------------------------------------------------------
@@ -86,6 +87,8 @@ def compositions():
                 T["Z"], T["Y"], weight=T["W"], pos_weight=T["P"], reduction=reduction(reduce)),
             "cross_entropy": lambda T, p: total(-(T["Y"] * T["Yhat"].log()).sum(dim=1)),
             "softmax_cross_entropy": lambda T, p: F.cross_entropy(
+                T["Z"], T["Y"], reduction=reduction(reduce)),
+            "softmax_cross_entropy_soft": lambda T, p: F.cross_entropy(
                 T["Z"], T["Y"], reduction=reduction(reduce)),
         }
 
@@ -428,11 +431,14 @@ def _op_checks(d, rng, dtype):
         for path, shape in (("1-D", (6,)), ("batched 3-D", (2, 3, 4)), ("> 4096", LARGE)):
             add(path, _sample(d, rng, shape), {},
                 lambda a, p: _on_rows(d, a, p, set(a)))
-        if base == "bce_with_logits_weighted":  # W and P broadcast along rows, as PyTorch
-            arrays = _sample(d, rng, (4, 3))
-            arrays["W"], arrays["P"] = arrays["W"][:1], arrays["P"][0]
-            add("broadcast W, P", arrays, {},
-                lambda a, p: _broadcast(d, a, p, (4, 3), {"W", "P"}))
+    if base in CLASS_LOSSES:  # classes along dim 1: a large batch of rows, 2-D only
+        add("> 4096", _sample(d, rng, LARGE), {"dim": 1} if d.params.get("dim") else {},
+            lambda a, p: _direct(d, a, p))
+    if base == "bce_with_logits_weighted":  # W and P broadcast along rows, as PyTorch
+        arrays = _sample(d, rng, (4, 3))
+        arrays["W"], arrays["P"] = arrays["W"][:1], arrays["P"][0]
+        add("broadcast W, P", arrays, {},
+            lambda a, p: _broadcast(d, a, p, (4, 3), {"W", "P"}))
     return checks
 
 

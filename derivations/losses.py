@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from .core import Derivation, Grad, Operand, n, o, size_cases
-from .evaluate import Softmax, sigmoid
+from .evaluate import DimSum, Softmax, sigmoid
 from .softmax import explicit_softmax
 
 # Three n×o sizes with n ≠ o, chosen so that no wrong scale hides behind all three: 1/o for 1/n
@@ -240,6 +240,39 @@ def softmax_cross_entropy(reduction="mean"):
                "for one-hot Y this is PyTorch's CrossEntropyLoss with class-index targets"])
 
 
+def softmax_cross_entropy_soft(reduction="mean"):
+    """Softmax cross-entropy with targets Y of any nonnegative rows (not summing to 1: label
+    smoothing, soft labels), and the gradient with respect to the targets too."""
+    Z_, Y_ = Operand("Z", ("n", "o")), Operand("Y", ("n", "o"), domain="target")
+    Z, Y = Z_.symbol, Y_.symbol
+    S = sp.MatrixSymbol("S", *Z.shape)
+    c, c_text, c_latex = _scale(reduction, per_entry=False)
+    x = sp.Symbol("x")
+    d = r"\frac{\partial L}{\partial %s}"
+    return Derivation(
+        _name("softmax_cross_entropy_soft", reduction), kind="quantity", topic="losses",
+        title=f"softmax cross-entropy with soft targets (rows of Y need not sum to 1), "
+              f"reduction '{reduction}'",
+        forward_unicode=f"L = −{c_text}Σ Y ⊙ log softmax(Z)   (softmax along rows)",
+        forward_latex=r"L = -%s\textstyle\sum Y \odot \log \operatorname{softmax}(Z)"
+                      % c_latex,
+        operands=[Z_, Y_], output_shape="scalar",
+        aux=[(S, Softmax(Z), "S = softmax(Z) along rows")],
+        grads=[Grad("Z", c * (sp.HadamardProduct(S, DimSum(Y)) - Y),
+                    f"∂L/∂Z = {c_text}(S ⊙ (Y 𝟏𝟏ᵀ) − Y)",
+                    d % "Z" + r" = %s\left(S \odot (Y \mathbf{1}\mathbf{1}^\top) - Y\right)"
+                    % c_latex, shape="n×o"),
+               Grad("Y", -c * S.applyfunc(sp.Lambda(x, sp.log(x))),
+                    f"∂L/∂Y = −{c_text}log S   (the target's)",
+                    d % "Y" + r" = -%s \log S" % c_latex, shape="n×o")],
+        forward=lambda v, p: -c.subs(_dims(v)) * np.sum(
+            v["Y"] * _log(explicit_softmax(v["Z"], 1))),
+        cases=_cases(params={"dim": 1}), thorough_cases=_cases(THOROUGH_SIZES, {"dim": 1}),
+        method="loss", params={"dim": 1},
+        notes=["with rows of Y summing to 1 the Z rule is softmax_cross_entropy's c (S − Y)",
+               "PyTorch's CrossEntropyLoss with class-probability targets"])
+
+
 def _dims(values):
     """The sizes n, o of a loss's prediction, for the scale c."""
     first = next(iter(values.values()))
@@ -251,5 +284,6 @@ def derivations():
     for reduction in REDUCTIONS:
         out += [mse(reduction), bce(reduction), bce_with_logits(reduction),
                 bce_with_logits_weighted(reduction),
-                cross_entropy(reduction), softmax_cross_entropy(reduction)]
+                cross_entropy(reduction), softmax_cross_entropy(reduction),
+                softmax_cross_entropy_soft(reduction)]
     return out

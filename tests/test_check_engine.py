@@ -80,6 +80,9 @@ def test_each_op_runs_on_its_code_paths_in_both_dtypes(report, dtype):
     for base in engine_bridge.ROW_LOSSES:
         for name in (base, base + "_sum"):
             wanted[name] = {"2-D", "1-D", "batched 3-D", "> 4096"}
+    for base in engine_bridge.CLASS_LOSSES:
+        for name in (base, base + "_sum"):
+            wanted[name] = {"2-D", "> 4096"}
     for name, paths in wanted.items():
         missing = paths - _paths(report, name, dtype)
         assert not missing, f"{name} ({dtype}) never ran on: {sorted(missing)}"
@@ -97,7 +100,8 @@ def test_each_chain_runs_at_twenty_random_shapes_per_dtype(report):
 
 
 def test_targets_and_loss_weights_have_gradients_that_are_checked(report):
-    for name in ("mse", "bce", "bce_with_logits", "mse_sum", "bce_sum"):
+    for name in ("mse", "bce", "bce_with_logits", "mse_sum", "bce_sum",
+                 "softmax_cross_entropy_soft"):
         assert "Y" in [g.wrt for g in derivations.get(name).grads], name
         assert report.counts[name] > 0
     weighted = derivations.get("bce_with_logits_weighted")
