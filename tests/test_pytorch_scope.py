@@ -973,6 +973,44 @@ def test_out_writes_into_the_given_tensor_as_pytorch_does():
     assert len(ours) == 11
 
 
+# ----------------------------------------------------------------------------- modes
+
+MODES = ("no_grad()", "enable_grad()", "set_grad_enabled(False)", "set_grad_enabled(True)",
+         "inference_mode()", "inference_mode(False)")
+# PyTorch records nothing inside inference_mode even where grad mode is switched back on;
+# here grad mode alone decides (autograd.py knows no inference mode), so x * 2 requires grad.
+MODE_DIFFERENCES = {("inference_mode()", "enable_grad()"),
+                    ("inference_mode()", "set_grad_enabled(True)")}
+
+
+def _modes_seen(lib, outer, inner):
+    x = lib.ones(2, requires_grad=True)
+    with eval(f"lib.{outer}"), eval(f"lib.{inner}"):  # noqa: S307 - names from MODES
+        inside = (lib.is_grad_enabled(), (x * 2).requires_grad, lib.is_inference_mode_enabled())
+    return inside, lib.is_grad_enabled(), lib.is_inference_mode_enabled()
+
+
+def test_modes_nest_as_in_pytorch():
+    pairs = list(itertools.product(MODES, MODES))
+    for outer, inner in pairs:
+        ours, theirs = _modes_seen(tg, outer, inner), _modes_seen(torch, outer, inner)
+        if (outer, inner) in MODE_DIFFERENCES:
+            assert ours[0][1] and not theirs[0][1] and ours[0][0] == theirs[0][0]
+        else:
+            assert ours == theirs, f"{outer} around {inner}"
+    assert len(pairs) == 36
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_modes_decorate_as_in_pytorch(mode):
+    def seen(lib):
+        @eval(f"lib.{mode}")  # noqa: S307 - names from MODES
+        def f():
+            return lib.is_grad_enabled(), lib.is_inference_mode_enabled()
+        return f(), f.__name__, lib.is_grad_enabled()
+    assert seen(tg) == seen(torch)
+
+
 # ----------------------------------------------------------------------------- randomness
 
 N = 20000

@@ -35,10 +35,11 @@ class inference_mode:
     """``with torch.inference_mode():`` — nothing inside is recorded for backward.
 
     As in PyTorch, ``inference_mode(False)`` switches recording back on inside a block, and
-    ``@inference_mode`` / ``@inference_mode()`` decorate a function.  One difference: PyTorch
+    ``@inference_mode`` / ``@inference_mode()`` decorate a function.  Two differences: PyTorch
     marks the tensors made inside as "inference tensors" that may never enter a recorded
-    computation later; here they are ordinary tensors that do not require grad, as after
-    ``no_grad()``.
+    computation later, while here they are ordinary tensors that do not require grad, as
+    after ``no_grad()``; and PyTorch records nothing inside even where ``enable_grad()``
+    switches grad mode back on, while here grad mode alone decides.
     """
 
     def __new__(cls, mode=True):
