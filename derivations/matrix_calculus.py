@@ -632,7 +632,10 @@ def _formula(expr, names):
             negative = t.could_extract_minus_sign()
             text, prec = _formula(-t if negative else t, names)
             text = text if prec > PLUS else f"({text})"
-            out += (" − " if negative else " + ") + text if out else ("−" if negative else "") + text
+            if out:
+                out += (" − " if negative else " + ") + text
+            else:
+                out = ("−" if negative else "") + text
         return out, PLUS
     if isinstance(expr, sp.Mul):
         coefficient, rest = expr.as_coeff_Mul()
@@ -1267,7 +1270,6 @@ def _steps_text(derived, title):
         lines.append(f"    {v.text} = {render(v.body)}   ({shape_text(v.shape)})")
     lines.append(f"    L = {render(root.body)}   (scalar)")
     leaves = {}
-    _walk(root, set(), [])
     for v in _leaves_in(root):
         leaves[v.text] = _grad_shape(v) + (" (data)" if v.const else "")
     lines.append("  shapes: " + ", ".join(f"{k} {s}" for k, s in leaves.items()))
