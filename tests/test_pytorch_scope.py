@@ -654,7 +654,7 @@ def weighted_sum(lib, result):
     total = None
     for out in tensors_in(result):
         if out.requires_grad:
-            w = np.linspace(0.5, 1.5, max(out.numel(), 1)).reshape(tuple(out.shape))
+            w = np.linspace(0.5, 1.5, out.numel()).reshape(tuple(out.shape))
             term = (out * lib.tensor(w, dtype=out.dtype)).sum()
             total = term if total is None else total + term
     return total
@@ -933,6 +933,54 @@ def test_sampling_follows_pytorch_for_every_dtype_and_shape():
             assert isinstance(ours[1], type(theirs[1])) or isinstance(theirs[1], type(ours[1])), \
                 f"{label}: ours {ours[1]!r}, PyTorch's {theirs[1]!r}"
     assert len(calls) == 500
+
+
+REDUCTIONS = ("sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin",
+              "logsumexp", "norm", "prod", "cumsum", "all", "any")
+REDUCED = {"3-d": A.reshape(2, 3, 2), "0-d": np.array(1.5, np.float32),
+           "empty": np.zeros((2, 0), np.float32), "ties": TIES}
+
+
+def _lenient(name, dim, keepdim):
+    """Where the engine accepts what PyTorch refuses or gets wrong: keepdim=True without a dim
+    (PyTorch: TypeError), dim=() for logsumexp (PyTorch: an error) and for var/std (PyTorch's
+    gradient is ±inf there)."""
+    return (keepdim and dim is None and name in ("sum", "mean", "max", "min", "prod")) or (
+        dim == () and name in ("logsumexp", "var", "std"))
+
+
+def test_reductions_follow_pytorch_for_every_dim_form():
+    """dim None, an int, a negative int, a tuple, () and out of range; keepdim or not; on a
+    3-d, a 0-d, an empty tensor and one with ties: values and gradients as PyTorch's."""
+    compared = 0
+    for name, (what, arr), dim, keepdim in itertools.product(
+            REDUCTIONS, REDUCED.items(), (None, 0, -1, 1, (0, 1), (), 5), (False, True)):
+        if _lenient(name, dim, keepdim):
+            continue
+        kw = ({} if dim is None else {"dim": dim}) | ({"keepdim": True} if keepdim else {})
+        if name == "cumsum":
+            kw.pop("keepdim", None)
+
+        def call(lib, T):
+            out = getattr(lib, name)(T(arr), **kw)
+            return out[0] if isinstance(out, tuple) else out
+        label = f"{name}({what}, {kw})"
+        try:
+            theirs, their_leaves = run(torch, call)
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            with pytest.raises(Exception) as ours:
+                run(tg, call)
+            assert isinstance(ours.value, type(e)) or isinstance(e, type(ours.value)), label
+            compared += 1
+            continue
+        ours, our_leaves = run(tg, call)
+        compare(ours, theirs, "value", 1e-5, label)
+        if theirs.requires_grad:
+            for lib, out in ((tg, ours), (torch, theirs)):
+                weighted_sum(lib, out).backward()
+            compare(our_leaves[0].grad, their_leaves[0].grad, "value", 1e-5, label + " grad")
+        compared += 1
+    assert compared == 852
 
 
 # ----------------------------------------------------------------------------- out=

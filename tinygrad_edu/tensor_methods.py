@@ -501,10 +501,8 @@ class TensorMethods:
         before = (slice(None),) * d
         while t.shape[d] != 1:
             n = t.shape[d]
-            if n == 0:
-                shape = list(t.shape)
-                shape[d] = 1
-                t = Tensor._wrap(np.ones(shape, t._data.dtype))
+            if n == 0:  # the empty product is 1 (and the gradient an empty tensor)
+                t = t.sum(d, keepdim=True) * 0 + 1
                 break
             half = n // 2
             paired = t[before + (slice(0, half),)] * t[before + (slice(half, 2 * half),)]
@@ -699,10 +697,11 @@ class TensorMethods:
         if self.dtype == _dt.bool_:
             raise RuntimeError(f"{name}(): does not support bool input (convert with .long())")
         if dim is None:
-            if self._data.size == 0:
-                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for an "
-                                   f"empty tensor of shape {tuple(self.shape)}")
-            return Tensor._wrap(np.asarray(fn(self._data), dtype=np.int64))
+            if self._data.size == 0:  # an IndexError, as PyTorch
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for an "
+                                 f"empty tensor of shape {tuple(self.shape)}")
+            index = np.asarray(fn(self._data), dtype=np.int64)
+            return Tensor._wrap(index.reshape((1,) * self.ndim) if keepdim else index)
         d = _normalize_dim(dim, self.ndim, name)
         if self.ndim == 0:
             return Tensor._wrap(np.array(0))
@@ -723,12 +722,13 @@ class TensorMethods:
         return self._test(np.any, "any", dim, keepdim)
 
     def _test(self, fn, name, dim, keepdim):
+        values = self._data.astype(bool, copy=False)
+        if isinstance(dim, (tuple, list)) and not dim:  # dim=(): nothing reduced, as PyTorch
+            return Tensor._wrap(values.copy())
         dims = _normalize_dims(dim, self.ndim, name)
-        if dims is None and dim is not None and not (isinstance(dim, (tuple, list)) and not dim):
+        if dims is None and dim is not None:
             dims = ()  # a 0-d tensor: nothing to reduce
-        out = fn(self._data.astype(bool, copy=False), axis=dims, keepdims=keepdim and
-                 dims is not None)
-        return Tensor._wrap(np.asarray(out))
+        return Tensor._wrap(np.asarray(fn(values, axis=dims, keepdims=keepdim)))
 
     def bernoulli(self, p=None, *, generator=None):
         """torch.bernoulli(self, p): 1 with probability self (or p) per entry, else 0."""
