@@ -29,11 +29,13 @@ SPEC_LIST = [SPECS[name] for name in sorted(SPECS)]
 # ops whose inputs cannot all take gradients of gradients here (none today); each listed with
 # the reason, and the list is checked to name only real specs
 NOT_TWICE_DIFFERENTIABLE = {}
+# the input of each op whose derivatives have a pole at 0
+POLE_AT_ZERO = {"pow_tensor": 0, "pow": 0, "log": 0, "div": 1, "sqrt": 0}
 
 
 def test_the_spec_list_is_whole():
     assert len(SPEC_LIST) >= 30
-    assert set(NOT_TWICE_DIFFERENTIABLE) <= set(SPECS)
+    assert set(NOT_TWICE_DIFFERENTIABLE) <= set(SPECS) and set(POLE_AT_ZERO) <= set(SPECS)
 
 
 def _outputs(result):
@@ -94,6 +96,11 @@ def test_gradgradcheck_passes_for_every_primitive(spec, data):
     # in B there is 0, not the limit 1/A: a kink of the convention, compared with PyTorch in
     # the test above, not a point where central differences apply.
     assume(not (spec.name == "pow_tensor" and np.any(arrays[1] == 0)))
+    # Near a pole at 0 the third derivative grows like x^(p−3), and central differences of
+    # the first derivative lose their accuracy (1e-3 ** -2 with eps = 1e-6 missed by 1%): such
+    # points are compared with PyTorch above, and checked numerically only from |x| ≥ 0.05.
+    if spec.name in POLE_AT_ZERO:
+        assume(np.all(np.abs(arrays[POLE_AT_ZERO[spec.name]]) >= 0.05))
     inputs = tuple(tg.tensor(a, requires_grad=True) for a in arrays)
     assert testing.gradgradcheck(lambda *ts: spec.engine(*ts, **args), inputs,
                                  **spec.gradcheck_options)

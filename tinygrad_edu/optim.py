@@ -64,7 +64,13 @@ class Optimizer:
     ``state`` maps a parameter to a dict of its running buffers (momentum, moments, step).
     """
 
+    # Options that must be real numbers, each with its bounds (≥ 0 unless given), checked for
+    # the defaults and for every parameter group; a subclass lists its own.
+    number_options = ()
+    _LABELS = {"lr": "learning rate (lr)", "eps": "epsilon (eps)"}
+
     def __init__(self, params, defaults):
+        self._check_options(defaults)
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -147,7 +153,11 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_options(self, options):
-        """Validate one group's hyperparameters (each optimizer adds its own rules)."""
+        """Validate one group's hyperparameters: number_options, then each optimizer's own
+        rules (a subclass extends this)."""
+        for key, bounds in self.number_options:
+            _check_number(self._LABELS.get(key, key), options[key], type(self).__name__,
+                          **bounds)
 
     # ----- gradients ---------------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
@@ -304,16 +314,15 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                  nesterov=False, *, maximize=False):
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
-        self._check_options(defaults)
-        super().__init__(params, defaults)
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    number_options = (("lr", {}), ("momentum", {}), ("dampening", {"low": float("-inf")}),
+                      ("weight_decay", {}))
 
     def _check_options(self, options):
-        _check_number("learning rate (lr)", options["lr"], "SGD")
-        _check_number("momentum", options["momentum"], "SGD")
-        _check_number("dampening", options["dampening"], "SGD", low=float("-inf"))
-        _check_number("weight_decay", options["weight_decay"], "SGD")
+        super()._check_options(options)
         if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
             raise ValueError(
                 f"SGD: Nesterov momentum requires a momentum and zero dampening (got "
@@ -371,10 +380,10 @@ class Adam(Optimizer):
         defaults["betas"] = tuple(float(b) for b in betas)
         super().__init__(params, defaults)
 
+    number_options = (("lr", {}), ("eps", {}), ("weight_decay", {}))
+
     def _check_options(self, options):
-        _check_number("learning rate (lr)", options["lr"], "Adam")
-        _check_number("epsilon (eps)", options["eps"], "Adam")
-        _check_number("weight_decay", options["weight_decay"], "Adam")
+        super()._check_options(options)
         betas = options["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
@@ -439,17 +448,12 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, *, maximize=False):
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered, maximize=maximize)
-        self._check_options(defaults)
-        super().__init__(params, defaults)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered,
+                                      maximize=maximize))
 
-    def _check_options(self, options):
-        _check_number("learning rate (lr)", options["lr"], "RMSprop")
-        _check_number("epsilon (eps)", options["eps"], "RMSprop")
-        _check_number("momentum", options["momentum"], "RMSprop")
-        _check_number("weight_decay", options["weight_decay"], "RMSprop")
-        _check_number("alpha", options["alpha"], "RMSprop")
+    number_options = (("lr", {}), ("eps", {}), ("momentum", {}), ("weight_decay", {}),
+                      ("alpha", {}))
 
     @no_grad()
     def step(self, closure=None):

@@ -82,14 +82,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         x = tinygrad_edu.tensor([[0.5, 2.0]], dtype=tinygrad_edu.float64, requires_grad=True)
         gradcheck(lambda t: (t * t).sum(dim=1), (x,))      # True
     """
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    inputs = tuple(_float64_copy(x) for x in inputs)
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck: no input is a floating Tensor with requires_grad=True, so "
-                         "there is no gradient to check")
-
-    outputs = _float_outputs(fn(*inputs), "gradcheck")
+    inputs, checked, outputs = _float64_run(fn, inputs, "gradcheck")
     rng = np.random.default_rng(seed)
     cotangents = [rng.standard_normal(out.shape).astype(out._data.dtype) for out in outputs]
 
@@ -130,13 +123,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         x = tinygrad_edu.tensor([0.5, 2.0], dtype=tinygrad_edu.float64, requires_grad=True)
         gradgradcheck(lambda t: t.tanh(), (x,))      # True
     """
-    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    inputs = tuple(_float64_copy(x) for x in inputs)
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradgradcheck: no input is a floating Tensor with requires_grad=True, "
-                         "so there is no gradient to check")
-    outputs = _float_outputs(fn(*inputs), "gradgradcheck")
+    inputs, checked, outputs = _float64_run(fn, inputs, "gradgradcheck")
     if grad_outputs is None:
         rng = np.random.default_rng(seed + 1)
         grad_outputs = [Tensor._wrap(rng.standard_normal(out.shape)) for out in outputs]
@@ -170,6 +157,17 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
 
     return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, seed=seed)
+
+
+def _float64_run(fn, inputs, what):
+    """(float64 copies of the inputs, the indices of those to check, fn's floating outputs)."""
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    inputs = tuple(_float64_copy(x) for x in inputs)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError(f"{what}: no input is a floating Tensor with requires_grad=True, so "
+                         f"there is no gradient to check")
+    return inputs, checked, _float_outputs(fn(*inputs), what)
 
 
 def _float64_copy(x):

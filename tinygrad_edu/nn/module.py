@@ -220,25 +220,20 @@ class Module:
             self._registry("child modules")
             self._forget(name)
             self._modules[name] = value
-        elif "_parameters" in d and name in d["_parameters"]:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                    f"(nn.Parameter or None expected)")
-            self._parameters[name] = None
-        elif "_modules" in d and name in d["_modules"]:
-            if value is not None:
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                    f"(nn.Module or None expected)")
-            self._modules[name] = None
-        elif "_buffers" in d and name in d["_buffers"]:
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                    f"(Tensor or None expected)")
-            self._buffers[name] = value
         else:
+            # A name already registered takes only what its registry holds, or None (a new
+            # Parameter or Module was taken above: those registries accept nothing else).
+            for registry, what, accepted, kind in (
+                    ("_parameters", "parameter", (), "nn.Parameter"),
+                    ("_modules", "child module", (), "nn.Module"),
+                    ("_buffers", "buffer", (Tensor,), "Tensor")):
+                if registry in d and name in d[registry]:
+                    if value is not None and not isinstance(value, accepted):
+                        raise TypeError(
+                            f"cannot assign '{type(value).__name__}' as {what} '{name}' "
+                            f"({kind} or None expected)")
+                    d[registry][name] = value
+                    return
             object.__setattr__(self, name, value)
 
     def _forget(self, name):
