@@ -1236,7 +1236,7 @@ def _trace_text(M, T, alias):
     if M == Ones(1, 1):
         return f"tr({t})"
     if isinstance(M, Scaled) and M.arg == Ones(1, 1):
-        return f"{_scalar_text(M.c)} tr({t})"
+        return f"{'−' if M.c == -1 else _scalar_text(M.c) + ' '}tr({t})"
     return f"tr({_wrap(M, alias, False, ATOM)}ᵀ {_wrap(T, alias, False, PRODUCT)})"
 
 
