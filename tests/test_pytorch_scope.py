@@ -983,6 +983,39 @@ def test_reductions_follow_pytorch_for_every_dim_form():
     assert compared == 852
 
 
+def _random_equation(rng):
+    """A random einsum: one or two operands of up to three letters from 'abcdef' (repeats
+    make diagonals), sizes 1 to 3 (1 broadcasts), the output explicit or implicit."""
+    sizes = {c: int(rng.integers(1, 4)) for c in "abcdef"}
+    terms = [list(rng.choice(list("abcdef"), size=rng.integers(0, 4)))
+             for _ in range(1 if rng.random() < 0.2 else 2)]
+    used = sorted(set(terms[0]).union(*terms[1:]))
+    out = [c for c in used if rng.random() < 0.5]
+    rng.shuffle(out)
+    equation = ",".join("".join(t) for t in terms)
+    if len(terms) == 1 or rng.random() < 0.8:
+        equation += "->" + "".join(out)
+    arrays = [rng.standard_normal([sizes[c] for c in t]) for t in terms]
+    return equation, arrays
+
+
+def test_einsum_matches_pytorch_on_random_equations():
+    rng = np.random.default_rng(15)
+    seen = set()
+    for _ in range(200):
+        equation, arrays = _random_equation(rng)
+        seen.add(("," in equation, "->" in equation, any(
+            len(set(t)) < len(t) for t in equation.split("->")[0].split(","))))
+        theirs, their_leaves = run(torch, lambda lib, T: lib.einsum(equation, *map(T, arrays)))
+        ours, our_leaves = run(tg, lambda lib, T: lib.einsum(equation, *map(T, arrays)))
+        compare(ours, theirs, "value", 1e-9, equation)
+        weighted_sum(tg, ours).backward()
+        weighted_sum(torch, theirs).backward()
+        for a, b in zip(our_leaves, their_leaves):
+            compare(a.grad, b.grad, "value", 1e-9, f"{equation}: gradient")
+    assert len(seen) == 6  # one and two operands, explicit and implicit, with diagonals
+
+
 # ----------------------------------------------------------------------------- out=
 
 def _out_behaviour(lib):
