@@ -1016,6 +1016,69 @@ def test_einsum_matches_pytorch_on_random_equations():
     assert len(seen) == 6  # one and two operands, explicit and implicit, with diagonals
 
 
+def _shape_op_calls():
+    """(label, call(lib, T)) for the compositions at many shapes, dims and diagonals."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((3, 4, 2))
+    calls = []
+    for dim, _ in itertools.product(range(-3, 3), range(3)):
+        shape = [int(rng.integers(1, s + 1)) for s in x.shape]
+        shape[dim % 3] = int(rng.integers(1, 6))
+        index = rng.integers(0, x.shape[dim % 3], size=shape)
+        calls.append((f"gather(dim={dim}, index {shape})", lambda lib, T, d=dim, i=index:
+                      lib.gather(T(x), d, lib.tensor(i))))
+    for dims in [(0,), (1,), (2,), (0, 2), (-1, 0), (0, 1, 2), ()]:
+        calls.append((f"flip{dims}", lambda lib, T, d=dims: lib.flip(T(x), d)))
+    for diagonal, name in itertools.product(range(-4, 5), ("tril", "triu")):
+        calls.append((f"{name}({diagonal})", lambda lib, T, d=diagonal, n=name:
+                      getattr(lib, n)(T(x), d)))
+        calls.append((f"{name}(2-d, {diagonal})", lambda lib, T, d=diagonal, n=name:
+                      getattr(lib, n)(T(x[:, :, 0]), diagonal=d)))
+    for shape in [(), (4,), (3, 1), (1, 4)]:
+        ends, weights = rng.standard_normal((3, 4)), rng.standard_normal(shape)
+        calls.append((f"lerp(weight {shape})", lambda lib, T, e=ends, w=weights:
+                      lib.lerp(T(x[:, :, 0]), T(e), T(w))))
+        calls.append((f"lerp(end {shape})", lambda lib, T, e=weights:
+                      lib.lerp(T(x[:, :, 0]), T(e), 0.3)))
+    m1, m2 = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    for shape, beta in itertools.product([(), (2,), (3, 1), (1, 2), (3, 2)], (0.5, 0)):
+        bias = rng.standard_normal(shape)
+        calls.append((f"addmm(bias {shape}, beta={beta})", lambda lib, T, b=bias, beta=beta:
+                      lib.addmm(T(b), T(m1), T(m2), beta=beta, alpha=-2)))
+    for shape in [(3, 4, 2), (4, 2), (2,), (1, 4, 1), ()]:
+        mask = rng.random(shape) > 0.5
+        calls.append((f"masked_fill(mask {shape})", lambda lib, T, m=mask:
+                      lib.masked_fill(T(x), lib.tensor(m), -1.5)))
+        calls.append((f"where(mask {shape})", lambda lib, T, m=mask:
+                      lib.where(lib.tensor(m), T(x), 0.25)))
+    for n in range(6):
+        y = rng.standard_normal((n, 2))
+        for name in ("cumsum", "prod", "logsumexp"):
+            calls.append((f"{name}(({n}, 2), 0)", lambda lib, T, y=y, name=name:
+                          getattr(lib, name)(T(y), 0)))
+    special = {"prod with zeros": ("prod", [[0.0, 2.0, 3.0], [0.0, 0.0, 1.0], [1.0, 2.0, 3.0]]),
+               "logsumexp of ±inf": ("logsumexp", [[-np.inf, -np.inf], [np.inf, 1.0],
+                                                   [0.0, -np.inf]]),
+               "amax of ±inf": ("amax", [[-np.inf, -np.inf], [np.inf, 1.0], [np.inf, np.inf]])}
+    for label, (name, values) in special.items():
+        calls.append((label, lambda lib, T, n=name, v=np.array(values):
+                      getattr(lib, n)(T(v), 1)))
+    return calls
+
+
+def test_compositions_match_pytorch_at_many_shapes():
+    calls = _shape_op_calls()
+    for label, call in calls:
+        theirs, their_leaves = run(torch, call)
+        ours, our_leaves = run(tg, call)
+        compare(ours, theirs, "value", 1e-9, label)
+        weighted_sum(tg, ours).backward()
+        weighted_sum(torch, theirs).backward()
+        for a, b in zip(our_leaves, their_leaves):
+            compare(a.grad, b.grad, "value", 1e-9, f"{label}: gradient")
+    assert len(calls) == 110
+
+
 # ----------------------------------------------------------------------------- out=
 
 def _out_behaviour(lib):

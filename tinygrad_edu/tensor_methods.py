@@ -593,8 +593,9 @@ class TensorMethods:
         product = _as_operand(mat1, "addmm").mm(mat2)
         _check_broadcast_to(self.shape, product.shape, "addmm")
         scaled_product = product if alpha == 1 else product * alpha
-        if beta == 0:  # as PyTorch: self is ignored, NaN in it does not propagate
-            return scaled_product
+        if beta == 0:  # as PyTorch: self's values are ignored (NaN does not propagate) and
+            # its gradient is 0: where(False, self, product) is the product and sends 0 back
+            return where(np.zeros(product.shape, dtype=np.bool_), self, scaled_product)
         return (self if beta == 1 else self * beta) + scaled_product
 
     def flip(self, dims):
