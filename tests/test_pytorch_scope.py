@@ -1079,6 +1079,36 @@ def test_compositions_match_pytorch_at_many_shapes():
     assert len(calls) == 110
 
 
+SECOND = {  # each composition inside a function with a nonzero second derivative
+    "amax": lambda L, x: L.amax(x, 1) ** 2, "logsumexp": lambda L, x: L.logsumexp(x, 1),
+    "prod": lambda L, x: L.prod(x, 1), "cumsum": lambda L, x: L.cumsum(x, 1) ** 2,
+    "square": lambda L, x: L.square(x), "lerp": lambda L, x: L.lerp(x, x * 2, 0.3) ** 2,
+    "outer": lambda L, x: L.outer(x[0], x[1]) ** 2, "mv": lambda L, x: L.mv(x, x[0]) ** 2,
+    "addmm": lambda L, x: L.addmm(x[:, 0], x, x.t()) ** 2,
+    "flip": lambda L, x: L.flip(x, (0,)) * x, "tril": lambda L, x: L.tril(x) * x,
+    "gather": lambda L, x: L.gather(x, 1, L.tensor([[0, 0], [3, 1], [2, 2]])) ** 2,
+    "einsum": lambda L, x: L.einsum("ij,kj->ik", x, x) ** 2,
+    "norm": lambda L, x: L.norm(x, dim=1) ** 2, "norm p=3": lambda L, x: L.norm(x, p=3, dim=1),
+    "masked_fill": lambda L, x: L.masked_fill(x, x > 0, 0.5) * x,
+    "sign": lambda L, x: L.sign(x) * x ** 2,
+    "div floor": lambda L, x: L.div(x, 0.7, rounding_mode="floor") * x ** 2,
+    "normal": lambda L, x: L.normal(x, 0.0) * x, "var": lambda L, x: L.var(x, 1),
+    "bmm": lambda L, x: L.bmm(x[None], x.t()[None]) ** 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND))
+def test_compositions_have_pytorchs_second_derivatives(name):
+    """create_graph=True through each composition: ∂/∂x of ⟨w, ∂L/∂x⟩ as PyTorch's."""
+    def second(lib):
+        x = lib.tensor(A.astype(np.float64), requires_grad=True)
+        (g,) = lib.autograd.grad(SECOND[name](lib, x).sum(), x, create_graph=True)
+        w = lib.tensor(np.linspace(0.5, 1.5, 12).reshape(3, 4))
+        (gg,) = lib.autograd.grad((g * w).sum(), x)
+        return gg
+    compare(second(tg), second(torch), "value", 1e-9, name)
+
+
 # ----------------------------------------------------------------------------- out=
 
 def _out_behaviour(lib):
