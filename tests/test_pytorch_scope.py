@@ -136,12 +136,13 @@ case("torch.normal", lambda lib, T: lib.normal(mean=1.5, std=0.0, size=(2,),
                                                 requires_grad=True, dtype=lib.float64))
 case("torch.normal", lambda lib, T: lib.normal(T(np.zeros((2, 1), np.float32)),
                                                 T(np.zeros(3, np.float32))))
-case("torch.bernoulli", lambda lib, T: lib.bernoulli(T(np.array([0.0, 1.0, 1.0, 0.0]))))
+fn("bernoulli", T_only(np.array([0.0, 1.0, 1.0, 0.0])), names=("input",))
 case("torch.bernoulli", lambda lib, T: lib.bernoulli(input=T(A64 * 0 + 0.5)), "meta")
 # (input then gives only the shape: PyTorch has no derivative for it, ours is 0)
 case("torch.bernoulli", lambda lib, T: lib.bernoulli(lib.tensor(A), p=1.0))
 case("torch.bernoulli", lambda lib, T: lib.bernoulli(lib.tensor(A), 0.0))
-case("torch.multinomial", lambda lib, T: lib.multinomial(T(np.eye(3, dtype=np.float32)), 1))
+fn("multinomial", lambda lib, T: (T(np.eye(3, dtype=np.float32)), 1),
+   names=("input", "num_samples"))
 case("torch.multinomial", lambda lib, T: lib.multinomial(
     input=T(np.array([0.0, 5.0, 0.0])), num_samples=4, replacement=True))
 case("torch.multinomial", lambda lib, T: lib.multinomial(T(POS), 3), "meta")
@@ -698,7 +699,7 @@ def test_every_present_name_of_the_scope_has_a_case():
     present = present_scope_names()
     assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
     assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
-    assert len(CHECKED) == len(present) == 222
+    assert len(CHECKED) == len(present) == 224
     assert len(CASES) >= 2 * len(CHECKED)
 
 

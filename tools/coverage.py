@@ -128,9 +128,9 @@ def render():
         "engine has it though issue 15 does not list it), **out of scope** (PyTorch has it, the "
         "engine",
         "does not: asking raises `NotInEngine` naming what the engine has nearby).  torch.Tensor's",
-        "scope is every name of torch's math, reduction, linear-algebra and shape groups that is "
-        "also",
-        "a Tensor method in PyTorch.",
+        "scope is every name of torch's groups but modes and devices that is also a Tensor "
+        "method in",
+        "PyTorch.",
         "",
         "| namespace | scope: present | scope: missing | beyond the scope | out of scope |",
         "|---|---|---|---|---|",
