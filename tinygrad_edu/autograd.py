@@ -22,7 +22,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from . import dtypes, modes
+from . import display_names, dtypes, modes
 from .modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                     set_detect_anomaly, set_grad_enabled)
 from .speedups import quiet_numpy
@@ -134,7 +134,9 @@ class Node:
 
     # ----- PyTorch's grad_fn surface
     def name(self):
-        return self.op.node_name()
+        """The name PyTorch prints for this grad_fn (a display name: the op's own ``name``
+        ties it to its spec and derivation)."""
+        return self.__dict__.get("display_name") or display_names.grad_fn_name(self)
 
     @property
     def next_functions(self):
@@ -175,7 +177,9 @@ class Op:
     differentiable = True
 
     @classmethod
-    def node_name(cls):
+    def node_name(cls, ctx):
+        """The grad_fn name PyTorch prints for this op (ctx: the Node, for ops whose name
+        depends on how they were called)."""
         return cls.__name__ + "Backward0"
 
     @staticmethod
@@ -224,6 +228,15 @@ class Op:
         if node._saved:
             _sources_of_saved(node, inputs, out, result)
         return result
+
+
+def display_as(tensor, name):
+    """Give the Node that made `tensor` the grad_fn name PyTorch prints for the call that made
+    it (t() and transpose are one permute here; PyTorch names them TBackward0 and
+    TransposeBackward0).  Returns the tensor."""
+    if tensor.grad_fn is not None:
+        tensor.grad_fn.display_name = name
+    return tensor
 
 
 class Context:

@@ -49,7 +49,7 @@ class _FunctionOp:
     def __init__(self, fn):
         self.fn = fn
 
-    def node_name(self):
+    def node_name(self, ctx):
         return self.fn.__name__ + "Backward"
 
     def backward(self, ctx, grad):

@@ -179,8 +179,8 @@ class Tensor(TensorMethods, InPlaceAndViews):
     def __sub__(self, other):
         return apply_binary(ops.Sub, self, other, "-")
 
-    def __rsub__(self, other):
-        return apply_binary(ops.Sub, other, self, "-")
+    def __rsub__(self, other):  # number − tensor: PyTorch's rsub
+        return autograd.display_as(apply_binary(ops.Sub, other, self, "-"), "RsubBackward1")
 
     def __mul__(self, other):
         return apply_binary(ops.Mul, self, other, "*")
@@ -300,12 +300,13 @@ class Tensor(TensorMethods, InPlaceAndViews):
         d1 = _normalize_dim(dim1, self.ndim, "transpose")
         dims = list(range(self.ndim))
         dims[d0], dims[d1] = dims[d1], dims[d0]
-        return self._view_op(ops.Permute, dims=tuple(dims))
+        out = self._view_op(ops.Permute, dims=tuple(dims))
+        return autograd.display_as(out, "TransposeBackward0")
 
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {self.ndim}")
-        return self.T
+        return autograd.display_as(self.T, "TBackward0") if self.ndim == 2 else self.T
 
 
 # The one tie back: the modules below this one learn the Tensor class here.

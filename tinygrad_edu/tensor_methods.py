@@ -19,6 +19,7 @@ from . import more_ops, ops
 from .arguments import (_as_operand, _check_broadcast_to, _compare, _is_scalar,
                         _logical, _normalize_dim, _normalize_dims, _prepare, _result_dtype,
                         _shape_arg, broadcast_shapes, matmul, maximum, minimum, where)
+from .autograd import display_as
 from .modes import is_grad_enabled
 
 Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it)
@@ -372,13 +373,15 @@ class TensorMethods:
         else:
             dims = _normalize_dims(dim, self.ndim, "squeeze") or ()
             new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
-        return self.reshape(new)
+        # PyTorch's names: squeeze() 0, squeeze(dim) 1, squeeze(dims) 2
+        variant = 0 if dim is None else 2 if isinstance(dim, (tuple, list)) else 1
+        return display_as(self.reshape(new), f"SqueezeBackward{variant}")
 
     def unsqueeze(self, dim):
         d = _normalize_dim(dim, self.ndim + 1, "unsqueeze")
         shape = list(self.shape)
         shape.insert(d, 1)
-        return self.reshape(tuple(shape))
+        return display_as(self.reshape(tuple(shape)), "UnsqueezeBackward0")
 
     def expand(self, *sizes):
         sizes = _shape_arg(sizes, "expand")

@@ -428,7 +428,7 @@ def trace_backward(loss, model=None, file=None):
     The engine's own backward pass does the work; a hook on every node (Node.register_hook:
     called after the node's backward step with its input gradients and G) prints the step:
 
-        [2] LinearBackward0: G = ∂L/∂Z2 (200×1)
+        [2] AddmmBackward0: G = ∂L/∂Z2 (200×1)
           ∂L/∂H1 (200×10) = G (200×1) · layer2.weight (1×10)
           ∂L/∂layer2.weight (1×10) = Gᵀ (1×200) · H1 (200×10)
           ∂L/∂layer2.bias (1) = Gᵀ 𝟏, the column sums of G (200×1)

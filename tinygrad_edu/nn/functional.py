@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import ops
-from ..autograd import Function
+from ..autograd import Function, display_as
 from ..arguments import _prepare, broadcast_shapes, where
 from ..tensor import Tensor
 from ..scope import missing_attribute as _missing_attribute
@@ -378,7 +378,7 @@ def _binary_cross_entropy(input, target, weight, reduction, who):
     losses = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         losses = losses * _broadcast_weight(weight, input, "weight", who)
-    return _reduce(losses, reduction)
+    return display_as(_reduce(losses, reduction), "BinaryCrossEntropyBackward0")
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -447,7 +447,7 @@ def _binary_cross_entropy_with_logits(input, target, weight, pos_weight, reducti
     losses = BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
     if weight is not None:
         losses = losses * _broadcast_weight(weight, input, "weight", who)
-    return _reduce(losses, reduction)
+    return display_as(_reduce(losses, reduction), "BinaryCrossEntropyWithLogitsBackward0")
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,7 +582,7 @@ def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothi
     losses, sample_weight = _nll_parts(log_probs, target, weight, ignore_index, class_dim)
     nll = _reduce_nll(losses, sample_weight, reduction)
     if label_smoothing == 0:
-        return nll
+        return display_as(nll, "NllLossBackward0")  # the name PyTorch prints
     # Label smoothing mixes in the uniform target: (1 − ε)·nll + (ε / C)·Σ_c −w_c log p_ic
     if weight is None:
         smooth = -log_probs.sum(class_dim)
