@@ -79,6 +79,18 @@ case("torch.tensor", lambda lib, T: lib.tensor(A, requires_grad=True))
 case("torch.tensor", lambda lib, T: lib.tensor(data=[[1, 2], [3, 4]], dtype=lib.float64))
 case("torch.as_tensor", lambda lib, T: lib.as_tensor(data=[1, 2], dtype=lib.float32))
 case("torch.as_tensor", lambda lib, T: lib.as_tensor(INTS, device="cpu"))
+case("torch.as_tensor", lambda lib, T: lib.as_tensor(T(A), dtype=lib.float64), label="graph")
+
+
+def _as_tensor_shares(lib, T):
+    x, array = T(A), A.astype(np.float64)
+    shared = lib.as_tensor(array)
+    array[0, 0] = 5.0
+    return (lib.as_tensor(x) is x, lib.as_tensor(x, dtype=lib.float32) is x,
+            shared[0, 0].item(), lib.as_tensor(array, dtype=lib.float32)[0, 0].item())
+
+
+case("torch.as_tensor", _as_tensor_shares, label="shared memory")
 case("torch.from_numpy", lambda lib, T: lib.from_numpy(INTS.astype(np.int32)))
 for _name in ("zeros", "ones"):
     case(f"torch.{_name}", lambda lib, T, n=_name: getattr(lib, n)(2, 3))

@@ -59,9 +59,11 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 
 
 def as_tensor(data, dtype=None, device=None):
-    """Like tensor(), but shares an ndarray's memory when no conversion is needed."""
-    if isinstance(data, Tensor) and dtype is None:
-        return data
+    """Like tensor(), but shares an ndarray's memory when no conversion is needed; a Tensor
+    comes back itself, or converted with .to(dtype), keeping its graph (as PyTorch)."""
+    if isinstance(data, Tensor):
+        check_device(device)
+        return data if dtype is None else data.to(dtype)
     return _finish(array_from_data(data, dtype, copy=False, what="as_tensor()"), False, device)
 
 
