@@ -590,6 +590,10 @@ def _functional(name, make_args, **kwargs):
         tg_F if lib is tg else torch.nn.functional, name)(*make_args(lib, T), **kwargs))
 
 
+_functional("one_hot", lambda lib, T: (lib.tensor([0, 2, 1]),))
+_functional("one_hot", lambda lib, T: (lib.tensor([[0], [2]]),), num_classes=4)
+_functional("one_hot", lambda lib, T: (lib.tensor(2), 3))
+_functional("one_hot", lambda lib, T: (lib.zeros(0, dtype=lib.int64), 3))
 _functional("linear", lambda lib, T: (T(A), T(M.T.copy()), T(ROW[:2])))
 _functional("linear", lambda lib, T: (T(A), T(M.T.copy())))
 for _name in ("relu", "tanh", "sigmoid"):
@@ -711,7 +715,7 @@ def test_every_present_name_of_the_scope_has_a_case():
     present = present_scope_names()
     assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
     assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
-    assert len(CHECKED) == len(present) == 224
+    assert len(CHECKED) == len(present) == 225
     assert len(CASES) >= 2 * len(CHECKED)
 
 
@@ -1305,6 +1309,10 @@ def test_no_gradient_flows_through_a_sample():
 
 # ----------------------------------------------------------------------------- bad input
 
+def _F(lib):
+    return tg_F if lib is tg else torch.nn.functional
+
+
 BAD = [
     # (what, call(lib), our message must match)
     ("alpha a float for integers", lambda lib: lib.add(lib.tensor([1]), 2, alpha=2.5),
@@ -1471,6 +1479,17 @@ BAD = [
      r"Expected a floating point .* Got Long"),
     ("masked_fill with a 1-d value", lambda lib: lib.ones(2).masked_fill(
         lib.tensor([True, False]), lib.ones(2)), r"0-dimensional value"),
+    ("one_hot of floats", lambda lib: _F(lib).one_hot(lib.tensor([0.0, 1.0])),
+     r"LongTensor.*float32"),
+    ("one_hot of int32", lambda lib: _F(lib).one_hot(lib.tensor([0, 1], dtype=lib.int32)),
+     r"LongTensor.*int32"),
+    ("one_hot of a negative class", lambda lib: _F(lib).one_hot(lib.tensor([0, -1])),
+     r"non-negative"),
+    ("one_hot of a class too large", lambda lib: _F(lib).one_hot(lib.tensor([0, 3]), 3),
+     r"smaller than num_classes"),
+    ("one_hot of an empty tensor", lambda lib: _F(lib).one_hot(lib.zeros(0, dtype=lib.int64)),
+     r"empty tensor"),
+    ("one_hot of a list", lambda lib: _F(lib).one_hot([1, 2]), r"'input'.*list"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -1490,7 +1509,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 96
+    assert len(BAD) == 102
 
 
 # ----------------------------------------------------------------------------- out of scope

@@ -35,6 +35,7 @@ from ..user_warnings import warn
 __all__ = [
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+    "one_hot",
 ]
 
 
@@ -619,6 +620,28 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction, "nll_loss")
     return _cross_entropy(input, target, weight, ignore_index, reduction, 0.0, "nll_loss",
                           input_is_log_probs=True)
+
+
+def one_hot(input, num_classes=-1):
+    """Class indices → one-hot rows: out[..., c] = 1 where input[...] == c, else 0 (int64, of
+    shape input.shape + (num_classes,)); num_classes = -1 takes the largest index + 1.  The
+    inverse of out.argmax(-1); no gradient (the input holds indices)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"one_hot(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input.dtype != _dt.int64:
+        raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor "
+                           f"(int64), got {input.dtype.name}; convert with .long()")
+    indices = input._data
+    if num_classes == -1:
+        if indices.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(indices.max()) + 1
+    if indices.size and indices.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes < 0 or (indices.size and indices.max() >= num_classes):
+        raise RuntimeError(f"Class values must be smaller than num_classes ({num_classes}).")
+    return Tensor._wrap((indices[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 def __getattr__(name):
