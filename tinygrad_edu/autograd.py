@@ -395,7 +395,7 @@ def _run_backward(roots, retain_graph, capture=None, create_graph=False):
                     modes.check_gradient(node, index, g._data if create_graph else g)
                 previous = grads.get(target)
                 grads[target] = g if previous is None else previous + g
-            if not retain_graph:  # release what the node saved
+            if not retain_graph and node._saved:  # release what the node saved
                 node._saved = _FREED
                 node._saved_sources = ()
             # Let go of this step's arrays now: only `grads` should keep a gradient alive (a
