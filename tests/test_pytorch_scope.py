@@ -1126,6 +1126,23 @@ def test_compositions_have_pytorchs_second_derivatives(name):
     compare(second(tg), second(torch), "value", 1e-9, name)
 
 
+def test_integer_tensor_indexing_looks_up_rows_with_gradients_as_pytorch():
+    """The lookup C[X] of a character-level MLP: rows of C picked by an int64 tensor, repeats
+    adding up in C's gradient, then the view to (batch, block · embedding)."""
+    table = _R.standard_normal((27, 2)).astype(np.float32)
+    contexts = np.array([[0, 5, 5], [26, 0, 5], [5, 5, 5]])
+    found = []
+    for lib in (tg, torch):
+        C = lib.tensor(table, requires_grad=True)
+        emb = C[lib.tensor(contexts)]
+        h = emb.view(emb.shape[0], -1)
+        (h * lib.tensor(np.arange(18.0).reshape(3, 6), dtype=lib.float32)).sum().backward()
+        found.append((emb, C.grad))
+    compare(found[0][0], found[1][0], "value", 1e-6)
+    compare(found[0][1], found[1][1], "value", 1e-6)
+    assert float(found[0][1][5].abs().sum()) > 0  # row 5, picked six times, gathers them all
+
+
 # ----------------------------------------------------------------------------- out=
 
 def _out_behaviour(lib):
