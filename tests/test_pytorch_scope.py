@@ -538,6 +538,79 @@ class _Scale:
         return out.detach(), module.w.grad, [n for n, _ in module.named_parameters()]
 
 
+def _shown(lib, module):
+    return repr(module).replace(lib.__name__, "torch")
+
+
+def _module_dict(lib, T):
+    nn = lib.nn
+    heads = nn.ModuleDict({"lin": nn.Linear(2, 3), "act": nn.ReLU()})
+    heads["out"] = nn.Linear(3, 1)
+    heads.update([("extra", nn.Tanh())])
+    popped = heads.pop("extra")
+    return (list(heads), len(heads), "lin" in heads, [n for n, _ in heads.named_parameters()],
+            list(heads.state_dict()), _shown(lib, heads), _shown(lib, popped),
+            [k for k, _ in heads.items()], _shown(lib, nn.ModuleDict()))
+
+
+def _parameter_list(lib, T):
+    nn = lib.nn
+    scales = nn.ParameterList([nn.Parameter(lib.ones(2)), lib.zeros(3)])
+    scales.append(lib.ones(1, 2))
+    scales.extend([lib.ones(2, dtype=lib.float64)])
+    scales[1] = lib.full((3,), 2.0)
+    return (type(scales[1]).__name__, scales[1].requires_grad, scales[1], len(scales),
+            [n for n, _ in scales.named_parameters()], list(scales.state_dict()),
+            type(scales[1:]).__name__, len(scales[1:]), tuple(scales[-1].shape),
+            _shown(lib, scales), _shown(lib, nn.ParameterList([lib.ones(2)])))
+
+
+def _parameter_dict(lib, T):
+    nn = lib.nn
+    gains = nn.ParameterDict({"b": lib.ones(2), "a": nn.Parameter(lib.zeros(1))})  # sorted
+    gains["c"] = lib.ones(3)
+    gains.update({"d": lib.ones(1)})
+    popped = gains.pop("a")
+    return (list(gains), "b" in gains, len(gains), [n for n, _ in gains.named_parameters()],
+            tuple(popped.shape), gains.get("zz", 5), type(gains["c"]).__name__,
+            _shown(lib, gains), _shown(lib, nn.ParameterDict({"w": lib.ones(2, 3)})))
+
+
+def _containers_train(lib, T):
+    nn = lib.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleDict({"hidden": nn.Linear(2, 3), "out": nn.Linear(3, 1)})
+            self.scales = nn.ParameterList([lib.ones(3), lib.ones(1)])
+            self.bias = nn.ParameterDict({"shift": lib.zeros(1)})
+
+        def forward(self, x):
+            h = lib.tanh(self.layers["hidden"](x)) * self.scales[0]
+            return self.layers["out"](h) * self.scales[1] + self.bias["shift"]
+    net = Net()
+    with lib.no_grad():
+        for i, p in enumerate(net.parameters()):
+            p.copy_(lib.linspace(-0.5, 0.5, steps=p.numel()).reshape(p.shape) + i / 10)
+    optimizer = lib.optim.SGD(net.parameters(), lr=0.1)
+    x, y = lib.tensor(A[:, :2]), lib.tensor(B[:, :1])
+    losses = []
+    for _ in range(5):
+        loss = ((net(x) - y) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.detach())
+    return losses, list(net.state_dict()), _shown(lib, net)
+
+
+case("torch.nn.ModuleDict", _module_dict)
+case("torch.nn.ModuleDict", _containers_train, label="in a model, trained")
+case("torch.nn.ParameterList", _parameter_list)
+case("torch.nn.ParameterList", _containers_train, label="in a model, trained")
+case("torch.nn.ParameterDict", _parameter_dict)
+case("torch.nn.ParameterDict", _containers_train, label="in a model, trained")
 case("torch.nn.Module", _Scale.call)
 case("torch.nn.Parameter", lambda lib, T: (lib.nn.Parameter(lib.tensor(A)),
                                            lib.nn.Parameter(lib.tensor(A),
@@ -715,7 +788,7 @@ def test_every_present_name_of_the_scope_has_a_case():
     present = present_scope_names()
     assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
     assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
-    assert len(CHECKED) == len(present) == 225
+    assert len(CHECKED) == len(present) == 228
     assert len(CASES) >= 2 * len(CHECKED)
 
 
@@ -1507,6 +1580,22 @@ BAD = [
     ("one_hot of an empty tensor", lambda lib: _F(lib).one_hot(lib.zeros(0, dtype=lib.int64)),
      r"empty tensor"),
     ("one_hot of a list", lambda lib: _F(lib).one_hot([1, 2]), r"'input'.*list"),
+    ("ModuleDict key with a dot", lambda lib: lib.nn.ModuleDict({"a.b": lib.nn.ReLU()}),
+     r'contain "\."'),
+    ("ModuleDict of a number", lambda lib: lib.nn.ModuleDict({"q": 5}),
+     r"int is not a Module subclass"),
+    ("ModuleDict key taken by a method", lambda lib: lib.nn.ModuleDict({"train": lib.nn.ReLU()}),
+     r"attribute 'train' already exists"),
+    ("ModuleDict of a list of modules", lambda lib: lib.nn.ModuleDict([lib.nn.ReLU()]),
+     r"element #0 should be Iterable"),
+    ("ModuleDict called", lambda lib: lib.nn.ModuleDict()(lib.ones(2)), r"forward"),
+    ("ParameterList of a number", lambda lib: lib.nn.ParameterList([lib.ones(1)]).__setitem__(
+        0, 5), r"cannot assign 'int'"),
+    ("ParameterList of integers", lambda lib: lib.nn.ParameterList([lib.ones(2,
+                                                                          dtype=lib.int64)]),
+     r"floating point"),
+    ("ParameterList index out of range", lambda lib: lib.nn.ParameterList([lib.ones(1)])[3],
+     r"out of range"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -1526,7 +1615,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 102
+    assert len(BAD) == 110
 
 
 # ----------------------------------------------------------------------------- out of scope
