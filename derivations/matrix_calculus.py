@@ -1565,6 +1565,45 @@ def on_every_piece(expr, masks):
                         * (e.args[1] if e.args[0] == 0 else e.args[0]))
 
 
+def _function_values_as_symbols(expr):
+    """expr with exp(c·u) → t_u^c and every other function value → its own fresh symbol."""
+    bases, values = {}, {}
+    for f in expr.atoms(sp.Function):
+        if isinstance(f, sp.exp):
+            c, u = f.args[0].as_content_primitive()
+            if u.could_extract_minus_sign():
+                c, u = -c, -u
+            values[f] = bases.setdefault(u, sp.Dummy(positive=True)) ** c
+        else:
+            values[f] = sp.Dummy()
+    return expr.xreplace(values)
+
+
+def vanishes_at_random_points(expr, rng, points=2, bits=40):
+    """True when expr, with every function value an independent symbol (as in is_exact_zero),
+    is 0 at `points` random points of exact rationals p/q (1 ≤ p, q < 2^bits).
+
+    For the chains too large to expand (sigmoid and softmax outputs): by the Schwartz–Zippel
+    lemma a nonzero rational function whose numerator has total degree D vanishes at such a
+    point with probability at most D/2^bits (D is in the hundreds here), so a wrong formula
+    passes two points with probability below 1e-20.  Exact arithmetic: no float tolerance."""
+    expr = _function_values_as_symbols(sp.sympify(expr))
+    symbols = sorted(expr.free_symbols, key=str)
+    tried = 0
+    for _ in range(4 * points):
+        point = {s: sp.Rational(int(rng.integers(1, 2 ** bits)), int(rng.integers(1, 2 ** bits)))
+                 for s in symbols}
+        value = expr.xreplace(point)
+        if value.has(sp.zoo, sp.nan):
+            continue  # a pole: draw another point
+        if value != 0:
+            return False
+        tried += 1
+        if tried == points:
+            return True
+    raise MatrixCalculusError("vanishes_at_random_points: every point drawn was a pole")
+
+
 def is_exact_zero(expr):
     """True when expr is identically 0: every function value (exp(…), tanh(…), log(…)) is
     replaced by its own fresh symbol, and the numerator over a common denominator expands to 0
