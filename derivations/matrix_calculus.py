@@ -39,6 +39,13 @@ SymPy symbols, so it can be compared with the hand-written rules in derivations/
 entry-by-entry truth (tests/test_matrix_calculus.py).  ``mlp(hidden, output, loss, reduction)``
 and ``primitive(name)`` give the forward expressions of the MLP chain and of the seed's
 primitives; ``python -m derivations mlp … --derive`` prints a derived chain.
+
+Checking against the truth (∂L/∂wᵢⱼ of the loss built entry by entry on explicit matrices of
+symbols): ``on_every_piece`` writes each kink as a 0/1 mask symbol (Heaviside(a) → mₐ,
+max(0, a) → mₐ a), so one identity covers every sign pattern; ``is_exact_zero`` shows the
+residual is 0 by expanding it with function values as independent symbols; for chains too large
+to expand, ``vanishes_at_random_points`` evaluates it exactly at random rational points
+(Schwartz–Zippel).
 """
 
 import functools
