@@ -611,6 +611,50 @@ case("torch.nn.ParameterList", _parameter_list)
 case("torch.nn.ParameterList", _containers_train, label="in a model, trained")
 case("torch.nn.ParameterDict", _parameter_dict)
 case("torch.nn.ParameterDict", _containers_train, label="in a model, trained")
+def _embedding(lib, T, **kwargs):
+    table = lib.nn.Embedding.from_pretrained(T(np.arange(10.0, dtype=np.float32).reshape(5, 2)),
+                                             freeze=False, **kwargs)
+    out = table(lib.tensor([[1, 4], [1, 2]]))
+    out.backward(lib.tensor(np.arange(8.0, dtype=np.float32).reshape(2, 2, 2)))
+    return out.detach(), table.weight.grad, table.weight.detach(), _shown(lib, table)
+
+
+def _embedding_module(lib, T):
+    lib.manual_seed(0)
+    table = lib.nn.Embedding(num_embeddings=10, embedding_dim=3, padding_idx=-2)
+    return (tuple(table.weight.shape), table.padding_idx, table.weight[8], _shown(lib, table),
+            tuple(table(lib.tensor([[0, 1, 8]], dtype=lib.int32)).shape),
+            bool(table.weight.requires_grad),
+            lib.nn.Embedding.from_pretrained(lib.ones(2, 3)).weight.requires_grad)
+
+
+def _dropout_module(lib, T):
+    drop = lib.nn.Dropout(p=0.25)
+    x = T(A)
+    kept = drop.eval()(x)
+    return kept, kept is x, _shown(lib, drop), _shown(lib, lib.nn.Dropout(0.2, inplace=True))
+
+
+def _unflatten(lib, T):
+    x = T(np.arange(30.0).reshape(3, 10))
+    return (lib.nn.Unflatten(1, (2, 5))(x), lib.nn.Unflatten(-1, (2, -1))(x),
+            _shown(lib, lib.nn.Unflatten(dim=1, unflattened_size=[2, 5])))
+
+
+case("torch.nn.Embedding", _embedding)
+case("torch.nn.Embedding", lambda lib, T: _embedding(lib, T, padding_idx=1), label="padding")
+case("torch.nn.Embedding", lambda lib, T: _embedding(lib, T, max_norm=5.0), label="max_norm")
+case("torch.nn.Embedding", _embedding_module, label="the module's own weight")
+case("torch.nn.Dropout", _dropout_module)
+case("torch.nn.Dropout", lambda lib, T: lib.nn.Dropout(p=0.0)(T(A)), label="p=0")
+case("torch.nn.Dropout", lambda lib, T: lib.nn.Dropout(1.0)(T(A)), label="p=1")
+case("torch.nn.Unflatten", _unflatten)
+case("torch.nn.functional.dropout", lambda lib, T: _F(lib).dropout(T(A), 0.5, training=False))
+case("torch.nn.functional.dropout", lambda lib, T: _F(lib).dropout(T(A), p=1.0))
+case("torch.nn.functional.embedding", lambda lib, T: _F(lib).embedding(
+    lib.tensor([[0, 2], [2, 2]]), T(M)))
+case("torch.nn.functional.embedding", lambda lib, T: _F(lib).embedding(
+    input=lib.tensor([3, 0, 3]), weight=T(M), padding_idx=3))
 case("torch.nn.Module", _Scale.call)
 case("torch.nn.Parameter", lambda lib, T: (lib.nn.Parameter(lib.tensor(A)),
                                            lib.nn.Parameter(lib.tensor(A),
@@ -788,7 +832,7 @@ def test_every_present_name_of_the_scope_has_a_case():
     present = present_scope_names()
     assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
     assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
-    assert len(CHECKED) == len(present) == 228
+    assert len(CHECKED) == len(present) == 233
     assert len(CASES) >= 2 * len(CHECKED)
 
 
@@ -1365,6 +1409,19 @@ def test_multinomial_without_replacement_never_repeats_and_draws_in_weight_order
     assert everything[0] == 1 and sorted(everything) == [0, 1, 2]  # zero weights come last
 
 
+def test_dropout_zeroes_with_probability_p_scales_the_rest_and_passes_the_mask_back():
+    tg.manual_seed(9)
+    x = tg.ones(N, requires_grad=True)
+    out = tg.nn.Dropout(p=0.3)(x)
+    values = out.detach().numpy()
+    assert set(np.unique(values)) == {0.0, np.float32(1 / 0.7)}
+    assert abs((values == 0).mean() - 0.3) < 4 * np.sqrt(0.3 * 0.7 / N)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), values)  # ∂out/∂x is the scaled mask
+    tg.manual_seed(9)
+    np.testing.assert_array_equal(tg.nn.functional.dropout(tg.ones(N), 0.3).numpy(), values)
+
+
 @pytest.mark.parametrize("draw", [
     lambda g: tg.normal(tg.zeros(5), 1.0, generator=g),
     lambda g: tg.normal(0.0, 1.0, (5,), generator=g),
@@ -1596,6 +1653,24 @@ BAD = [
      r"floating point"),
     ("ParameterList index out of range", lambda lib: lib.nn.ParameterList([lib.ones(1)])[3],
      r"out of range"),
+    ("dropout with p = 1.5", lambda lib: lib.nn.Dropout(1.5), r"between 0 and 1, but got 1.5"),
+    ("F.dropout with p = -0.1", lambda lib: _F(lib).dropout(lib.ones(2), -0.1),
+     r"between 0 and 1"),
+    ("dropout of integers", lambda lib: _F(lib).dropout(lib.tensor([1, 2])), r"int64"),
+    ("embedding of floats", lambda lib: lib.nn.Embedding(10, 3)(lib.tensor([1.0])),
+     r"Long, Int; but got .*FloatTensor"),
+    ("embedding beyond the table", lambda lib: lib.nn.Embedding(10, 3)(lib.tensor([10])),
+     r"index out of range in self"),
+    ("embedding of -1", lambda lib: lib.nn.Embedding(10, 3)(lib.tensor([-1])),
+     r"index out of range in self"),
+    ("embedding padding_idx outside", lambda lib: lib.nn.Embedding(10, 3, padding_idx=10),
+     r"Padding_idx must be within num_embeddings"),
+    ("F.embedding of a 1-d weight", lambda lib: _F(lib).embedding(lib.tensor([0]), lib.ones(3)),
+     r"'weight' must be 2-D"),
+    ("from_pretrained of a vector", lambda lib: lib.nn.Embedding.from_pretrained(lib.ones(3)),
+     r"2-dimensional"),
+    ("unflatten to the wrong sizes", lambda lib: lib.nn.Unflatten(1, (3, 5))(lib.ones(3, 10)),
+     r"\[3, 5\] don't multiply up to the size of dim 1 \(10\)"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -1615,7 +1690,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 110
+    assert len(BAD) == 120
 
 
 # ----------------------------------------------------------------------------- out of scope

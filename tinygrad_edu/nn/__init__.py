@@ -12,9 +12,9 @@
         def forward(self, x):                # Ŷ = relu(X W₁ᵀ + b₁) W₂ᵀ + b₂
             return self.layer2(self.relu(self.layer1(x)))
 
-Files: module.py (Module, Parameter), layers.py, losses.py, containers.py (ModuleDict,
-ParameterList, ParameterDict), functional.py (the same operations as functions,
-``nn.functional``), init.py (``nn.init``).
+Files: module.py (Module, Parameter), layers.py, extra_layers.py (Unflatten, Dropout,
+Embedding), losses.py, containers.py (ModuleDict, ParameterList, ParameterDict), functional.py
+(the same operations as functions, ``nn.functional``), init.py (``nn.init``).
 """
 
 from . import functional, init
@@ -23,13 +23,14 @@ from .layers import (Flatten, Identity, Linear, LogSoftmax, ModuleList, ReLU, Se
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, Parameter
 from .containers import ModuleDict, ParameterDict, ParameterList
+from .extra_layers import Dropout, Embedding, Unflatten
 from ..scope import missing_attribute as _missing_attribute
 
 __all__ = [
     "Module", "Parameter", "Linear", "Identity", "ReLU", "Tanh", "Sigmoid", "Softmax",
     "LogSoftmax", "Flatten", "Sequential", "ModuleList", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "functional", "init", "ModuleDict",
-    "ParameterList", "ParameterDict",
+    "ParameterList", "ParameterDict", "Unflatten", "Dropout", "Embedding",
 ]
 
 

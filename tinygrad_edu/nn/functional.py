@@ -35,7 +35,7 @@ from ..user_warnings import warn
 __all__ = [
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-    "one_hot",
+    "one_hot", "dropout", "embedding",
 ]
 
 
@@ -620,6 +620,73 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction, "nll_loss")
     return _cross_entropy(input, target, weight, ignore_index, reduction, 0.0, "nll_loss",
                           input_is_log_probs=True)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Each entry zeroed with probability p and the rest scaled by 1 / (1 − p), so the
+    expected value is unchanged: x ⊙ m / (1 − p) with m ~ Bernoulli(1 − p) drawn from the
+    library's generator (manual_seed repeats it).  The gradient is the same mask times
+    1 / (1 − p).  Not training (model.eval()) or p = 0: the input itself, untouched."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    input = _tensor_arg(input, "input", "dropout")
+    if not input.dtype.is_floating_point:  # a RuntimeError, as PyTorch's
+        raise RuntimeError(f"dropout: expected a floating point input, got {input.dtype.name} "
+                           f"(the kept entries are scaled by 1 / (1 - p)); convert with .float()")
+    if not training or p == 0:
+        return input
+    from ..random import rng  # (the library's stream)
+    keep = rng().random(input.shape) >= p
+    scale = np.where(keep, 1.0 / (1.0 - p) if p < 1 else 0.0, 0.0).astype(input._data.dtype)
+    if inplace:
+        return input.mul_(Tensor._wrap(scale))
+    return input * Tensor._wrap(scale)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Row lookup: out[..., :] = weight[input[...], :] (weight is num_embeddings × dim, input
+    holds int64/int32 indices); the gradient adds each output row back into the weight row
+    it came from (repeats add up).  The row padding_idx gets no gradient; max_norm first
+    rescales, in place, each looked-up row whose norm exceeds it, as PyTorch."""
+    if not isinstance(weight, Tensor) or weight.ndim != 2:
+        raise RuntimeError(f"'weight' must be 2-D (num_embeddings × embedding_dim), got shape "
+                           f"{tuple(getattr(weight, 'shape', ()))}")
+    input = _tensor_arg(input, "input", "embedding")
+    if input.dtype not in (_dt.int64, _dt.int32):
+        names = {"float32": "FloatTensor", "float64": "DoubleTensor", "bool": "BoolTensor"}
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got "
+                           f"{names[input.dtype.name]} instead (embedding looks up rows by "
+                           f"integer index)")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not "
+                                  "implemented here")
+    rows = weight.shape[0]
+    indices = input._data.astype(np.int64)
+    if indices.size and (indices.min() < 0 or indices.max() >= rows):
+        raise IndexError(f"index out of range in self (embedding indices must lie in "
+                         f"[0, {rows}), got {int(indices.min())} … {int(indices.max())})")
+    if max_norm is not None:
+        _renormalize_rows(weight, np.unique(indices), max_norm, norm_type)
+    out = weight[Tensor._wrap(indices)]
+    if padding_idx is not None:
+        if padding_idx < 0:
+            padding_idx += rows
+        padded = (indices == padding_idx)[..., None]
+        out = where(padded, out.detach(), out)  # the padding row's value, but no gradient
+    return out
+
+
+def _renormalize_rows(weight, rows, max_norm, norm_type):
+    """In place and unrecorded: weight rows of norm above max_norm scaled down to it."""
+    data = weight._data
+    norms = np.linalg.norm(data[rows], ord=norm_type, axis=1)
+    too_long = norms > max_norm
+    if np.any(too_long):
+        scale = (max_norm / (norms[too_long] + 1e-7)).astype(data.dtype)
+        data[rows[too_long]] *= scale[:, None]
+        weight._version[0] += 1
 
 
 def one_hot(input, num_classes=-1):
