@@ -655,6 +655,34 @@ case("torch.nn.functional.embedding", lambda lib, T: _F(lib).embedding(
     lib.tensor([[0, 2], [2, 2]]), T(M)))
 case("torch.nn.functional.embedding", lambda lib, T: _F(lib).embedding(
     input=lib.tensor([3, 0, 3]), weight=T(M), padding_idx=3))
+PROBABILITIES = np.abs(B) / np.abs(B).sum(1, keepdims=True)
+PROBABILITIES[0, 1] = 0.0  # y = 0: that term is 0
+LOG_PROBABILITIES = np.log(np.abs(A) + 0.1).astype(np.float32)
+for _reduction, _beta in itertools.product(("mean", "sum", "none"), (1.0, 0.5, 0.0)):
+    case("torch.nn.SmoothL1Loss", lambda lib, T, r=_reduction, b=_beta:
+         lib.nn.SmoothL1Loss(reduction=r, beta=b)(T(2 * A), T(B)), label=f"{_reduction} β={_beta}")
+    case("torch.nn.functional.smooth_l1_loss", lambda lib, T, r=_reduction, b=_beta:
+         _F(lib).smooth_l1_loss(T(2 * A), T(B), reduction=r, beta=b),
+         label=f"{_reduction} β={_beta}")
+for _reduction, _delta in itertools.product(("mean", "sum", "none"), (1.0, 0.5, 3.0)):
+    case("torch.nn.HuberLoss", lambda lib, T, r=_reduction, d=_delta:
+         lib.nn.HuberLoss(reduction=r, delta=d)(T(2 * A), T(B)), label=f"{_reduction} δ={_delta}")
+    case("torch.nn.functional.huber_loss", lambda lib, T, r=_reduction, d=_delta:
+         _F(lib).huber_loss(T(2 * A), T(B), reduction=r, delta=d, weight=T(POS)),
+         label=f"{_reduction} δ={_delta} weighted")
+for _reduction, _log in itertools.product(("mean", "sum", "none", "batchmean"), (False, True)):
+    _target = LOG_PROBABILITIES if _log else PROBABILITIES
+    case("torch.nn.KLDivLoss", lambda lib, T, r=_reduction, g=_log, y=_target:
+         lib.nn.KLDivLoss(reduction=r, log_target=g)(T(LOG_PROBABILITIES), lib.tensor(y)),
+         label=f"{_reduction} log_target={_log}")
+    case("torch.nn.functional.kl_div", lambda lib, T, r=_reduction, g=_log, y=_target:
+         _F(lib).kl_div(T(LOG_PROBABILITIES), lib.tensor(y), reduction=r, log_target=g),
+         label=f"{_reduction} log_target={_log}")
+case("torch.nn.KLDivLoss", lambda lib, T: _shown(lib, lib.nn.KLDivLoss(reduction="batchmean")),
+     label="repr")
+case("torch.nn.KLDivLoss", lambda lib, T: _F(lib).kl_div(
+    T(LOG_PROBABILITIES), T(PROBABILITIES + 0.1), reduction="batchmean"),
+     label="target gradient where y > 0")
 case("torch.nn.Module", _Scale.call)
 case("torch.nn.Parameter", lambda lib, T: (lib.nn.Parameter(lib.tensor(A)),
                                            lib.nn.Parameter(lib.tensor(A),
@@ -832,7 +860,7 @@ def test_every_present_name_of_the_scope_has_a_case():
     present = present_scope_names()
     assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
     assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
-    assert len(CHECKED) == len(present) == 233
+    assert len(CHECKED) == len(present) == 239
     assert len(CASES) >= 2 * len(CHECKED)
 
 
@@ -1422,6 +1450,18 @@ def test_dropout_zeroes_with_probability_p_scales_the_rest_and_passes_the_mask_b
     np.testing.assert_array_equal(tg.nn.functional.dropout(tg.ones(N), 0.3).numpy(), values)
 
 
+def test_kl_div_target_gradient_is_zero_where_the_target_is_zero():
+    """y log y has no finite derivative at y = 0; PyTorch gives NaN there, the engine 0."""
+    y = tg.tensor([[0.5, 0.0, 0.5]], requires_grad=True)
+    tg.nn.functional.kl_div(tg.tensor([[-1.0, -2.0, -0.5]]), y, reduction="sum").backward()
+    theirs = torch.tensor([[0.5, 0.0, 0.5]], requires_grad=True)
+    torch.nn.functional.kl_div(torch.tensor([[-1.0, -2.0, -0.5]]), theirs,
+                               reduction="sum").backward()
+    assert y.grad[0, 1].item() == 0.0 and np.isnan(theirs.grad[0, 1].item())
+    np.testing.assert_allclose(y.grad.numpy()[0, [0, 2]], theirs.grad.numpy()[0, [0, 2]],
+                               rtol=1e-6)
+
+
 @pytest.mark.parametrize("draw", [
     lambda g: tg.normal(tg.zeros(5), 1.0, generator=g),
     lambda g: tg.normal(0.0, 1.0, (5,), generator=g),
@@ -1671,6 +1711,14 @@ BAD = [
      r"2-dimensional"),
     ("unflatten to the wrong sizes", lambda lib: lib.nn.Unflatten(1, (3, 5))(lib.ones(3, 10)),
      r"\[3, 5\] don't multiply up to the size of dim 1 \(10\)"),
+    ("smooth_l1_loss with β < 0", lambda lib: _F(lib).smooth_l1_loss(lib.ones(2), lib.ones(2),
+                                                                     beta=-1.0),
+     r"negative values for beta"),
+    ("huber_loss with δ = 0", lambda lib: _F(lib).huber_loss(lib.ones(2), lib.ones(2), delta=0),
+     r"non-positive values for delta"),
+    ("kl_div with a bad reduction", lambda lib: _F(lib).kl_div(lib.ones(2), lib.ones(2),
+                                                              reduction="bad"),
+     r"bad is not a valid value for reduction"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -1690,7 +1738,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 120
+    assert len(BAD) == 123
 
 
 # ----------------------------------------------------------------------------- out of scope

@@ -13,8 +13,9 @@
             return self.layer2(self.relu(self.layer1(x)))
 
 Files: module.py (Module, Parameter), layers.py, extra_layers.py (Unflatten, Dropout,
-Embedding), losses.py, containers.py (ModuleDict, ParameterList, ParameterDict), functional.py
-(the same operations as functions, ``nn.functional``), init.py (``nn.init``).
+Embedding), losses.py, extra_losses.py (SmoothL1Loss, HuberLoss, KLDivLoss), containers.py
+(ModuleDict, ParameterList, ParameterDict), functional.py (the same operations as functions,
+``nn.functional``), init.py (``nn.init``).
 """
 
 from . import functional, init
@@ -24,13 +25,15 @@ from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELos
 from .module import Module, Parameter
 from .containers import ModuleDict, ParameterDict, ParameterList
 from .extra_layers import Dropout, Embedding, Unflatten
+from .extra_losses import HuberLoss, KLDivLoss, SmoothL1Loss
 from ..scope import missing_attribute as _missing_attribute
 
 __all__ = [
     "Module", "Parameter", "Linear", "Identity", "ReLU", "Tanh", "Sigmoid", "Softmax",
     "LogSoftmax", "Flatten", "Sequential", "ModuleList", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "functional", "init", "ModuleDict",
-    "ParameterList", "ParameterDict", "Unflatten", "Dropout", "Embedding",
+    "ParameterList", "ParameterDict", "Unflatten", "Dropout", "Embedding", "SmoothL1Loss",
+    "HuberLoss", "KLDivLoss",
 ]
 
 

@@ -35,7 +35,7 @@ from ..user_warnings import warn
 __all__ = [
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-    "one_hot", "dropout", "embedding",
+    "one_hot", "dropout", "embedding", "smooth_l1_loss", "huber_loss", "kl_div",
 ]
 
 
@@ -282,6 +282,73 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 def _l1_loss(input, target, reduction, weight, who):
     input, target = _regression_operands(input, target, who)
     return _regression_loss(input, target, reduction, weight, who, lambda d: d.abs())
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """ℓᵢ = ½ dᵢ² / β where |dᵢ| < β, else |dᵢ| − ½β (dᵢ = xᵢ − yᵢ): quadratic near 0, linear
+    beyond, so large errors pull no harder than L1; ∂ℓᵢ/∂xᵢ = dᵢ/β, else sign(dᵢ).  β = 0 is
+    the L1 loss."""
+    reduction = _legacy_reduction(size_average, reduce, reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got "
+                           f"{beta}).")
+    input, target = _regression_operands(input, target, "smooth_l1_loss")
+    return _regression_loss(input, target, reduction, None, "smooth_l1_loss",
+                            lambda d: _huber(d, beta, 1.0 / beta if beta else 0.0))
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """ℓᵢ = ½ dᵢ² where |dᵢ| < δ, else δ(|dᵢ| − ½δ): δ times smooth_l1 with β = δ;
+    ∂ℓᵢ/∂xᵢ = dᵢ, else δ · sign(dᵢ).  With weight (input's shape) the losses wᵢℓᵢ are reduced
+    as they are: 'mean' is Σ wᵢℓᵢ / n here, as PyTorch (mse_loss's is Σ wᵢℓᵢ / Σ wᵢ)."""
+    _check_reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta (got "
+                           f"{delta}).")
+    input, target = _regression_operands(input, target, "huber_loss")
+    losses = _huber(input - target, delta, 1.0 / delta) * delta
+    if weight is not None:
+        weight = _tensor_arg(weight, "weight", "huber_loss")
+        if weight.shape != input.shape:
+            raise ValueError(f"huber_loss: Weights and input must have the same size (weight "
+                             f"{tuple(weight.shape)}, input {tuple(input.shape)}).")
+        losses = losses * weight
+    return _reduce(losses, reduction)
+
+
+def _huber(d, width, inverse_width):
+    """½ d² / width inside |d| < width, |d| − ½ width outside (width 0: |d|)."""
+    size = d.abs()
+    if width == 0:
+        return size
+    return where(size < width, d * d * (0.5 * inverse_width), size - 0.5 * width)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL(target ‖ model) from log-probabilities x (input) and probabilities y (target):
+    ℓᵢ = yᵢ (log yᵢ − xᵢ), 0 where yᵢ = 0 (log_target=True: y given as log y, ℓᵢ = e^yᵢ (yᵢ −
+    xᵢ)).  'batchmean' divides Σℓᵢ by the batch size, the KL divergence per sample; 'mean'
+    divides by the number of entries, with PyTorch's warning.  ∂ℓᵢ/∂yᵢ where yᵢ = 0 is 0 here
+    (PyTorch's is NaN)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction, "kl_div")
+    elif reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    input, target = _regression_operands(input, target, "kl_div")
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        logs = where(positive, target, 1.0).log()
+        losses = where(positive, target * (logs - input), 0.0)
+    if reduction == "batchmean":
+        return losses.sum() / (input.shape[0] if input.ndim else 1)
+    if reduction == "mean":
+        warn("reduction: 'mean' divides the total loss by both the batch size and the support "
+             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+             "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+             "major release.")
+    return _reduce(losses, reduction)
 
 
 # --------------------------------------------------------------------------------------------
