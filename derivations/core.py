@@ -213,6 +213,8 @@ def zero_method(expr):
     expr = sp.sympify(expr)
     if expr == 0:
         return "expand"
+    if clearly_nonzero(expr):  # refuted at a point: no symbolic work (a wrong rule fails fast)
+        return None
     values = {f: sp.Dummy() for f in expr.atoms(sp.Function)}
     candidates = [expr.xreplace(values)] if values else [expr]
     if values and expr.has(sp.exp):
@@ -233,6 +235,25 @@ def zero_method(expr):
 
 
 SIMPLIFY_LIMIT = 80  # operations; beyond this a failed expand is reported as a failure
+
+
+def clearly_nonzero(expr, digits=30, threshold=1e-6):
+    """True when the expression is shown not to be identically 0 by its value at one point:
+    every symbol set to a rational in [1/2, 3/2] (positive, so within every symbol's
+    assumptions), evaluated to `digits` digits, of size above `threshold`.  Sound: one nonzero
+    value refutes an identity, and at 30 digits rounding cannot reach 10⁻⁶.  False when the
+    value is small or cannot be computed (then the symbolic tests decide)."""
+    symbols = sorted(expr.free_symbols, key=str)
+    if not symbols:
+        return False
+    point = {s: sp.Float(sp.Rational(50 + (37 * i + 11) % 101, 100), digits)
+             for i, s in enumerate(symbols)}
+    try:  # Floats substituted: the arithmetic happens as the tree is rebuilt, at `digits`
+        # digits, without evalf's precision escalation (which never ends on an exact 0)
+        value = complex(sp.sympify(expr).xreplace(point))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return False
+    return abs(value) > threshold and value == value  # NaN compares unequal
 
 
 # --------------------------------------------------------------------------------------------

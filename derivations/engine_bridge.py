@@ -256,6 +256,7 @@ class Report:
     paths: dict = field(default_factory=dict)  # path → checks run
     detail: dict = field(default_factory=dict)  # (name, path, dtype) → checks run
     failures: list = field(default_factory=list)
+    failed_checks: int = 0  # checks with at least one failure (a failure is one gradient)
     seconds: float = 0.0
 
     @property
@@ -276,9 +277,11 @@ class Report:
         if len(self.failures) > 40:
             out.append(f"… and {len(self.failures) - 40} more failures")
         total = sum(self.counts.values())
-        verdict = "all agree" if self.ok else f"{len(self.failures)} FAILED"
-        out.append(f"{total} checks of {len(self.counts)} derivations against the engine: "
-                   f"{verdict} in {self.seconds:.1f} s")
+        verdict = "all agree" if self.ok else \
+            f"{self.failed_checks} FAILED ({len(self.failures)} gradients)"
+        plural = "s" * (len(self.counts) != 1)
+        out.append(f"{total} checks of {len(self.counts)} derivation{plural} against the "
+                   f"engine: {verdict} in {self.seconds:.1f} s")
         return out
 
 
@@ -613,15 +616,17 @@ def check_engine(names=None, seed=0, chain_shapes=CHAIN_SHAPES):
                                           builds[check.name])
         except Exception as e:  # an engine error is a failed check, reported with its op
             report.failures.append(f"{where}: {type(e).__name__}: {e}")
+            report.failed_checks += 1
             continue
         report.counts[check.name] += 1
         report.paths[check.path] = report.paths.get(check.path, 0) + 1
         key = (check.name, check.path, check.dtype)
         report.detail[key] = report.detail.get(key, 0) + 1
-        for g in d.grads:
-            problem = close(engine[g.wrt], formula[g.wrt], check.dtype)
-            if problem:
-                report.failures.append(f"{where} {g.quantity}: {problem}")
+        problems = [(g, close(engine[g.wrt], formula[g.wrt], check.dtype)) for g in d.grads]
+        problems = [(g, problem) for g, problem in problems if problem]
+        report.failed_checks += bool(problems)
+        for g, problem in problems:
+            report.failures.append(f"{where} {g.quantity}: {problem}")
     report.seconds = time.perf_counter() - start
     return report
 

@@ -15,7 +15,7 @@ import sympy as sp
 import derivations
 from derivations import docs, elementwise, mlp
 from derivations.__main__ import main
-from derivations.core import Grad, zero_method
+from derivations.core import Grad, clearly_nonzero, zero_method
 
 from tests.suite_settings import PROFILE
 
@@ -181,6 +181,9 @@ def test_zero_method_is_exact():
     assert zero_method(x / (x + y) + y / (x + y) - 1) == "rational"
     assert zero_method(sp.Float("1e-30") * x) is None  # tiny is not zero
     assert zero_method(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1) == "simplify"
+    assert clearly_nonzero(x - x ** 2) and not clearly_nonzero((x + y) ** 2 - x ** 2 - 2 * x
+                                                                * y - y ** 2)
+    assert not clearly_nonzero(sp.exp(x) * sp.exp(-x) - 1)  # 0 at 30 digits is not refuted
 
 
 # --------------------------------------------------------------------------------------------
