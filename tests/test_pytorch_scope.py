@@ -683,6 +683,47 @@ case("torch.nn.KLDivLoss", lambda lib, T: _shown(lib, lib.nn.KLDivLoss(reduction
 case("torch.nn.KLDivLoss", lambda lib, T: _F(lib).kl_div(
     T(LOG_PROBABILITIES), T(PROBABILITIES + 0.1), reduction="batchmean"),
      label="target gradient where y > 0")
+# activations at their kinks and far out (±1e4: no overflow, no 0 · inf in a gradient)
+KINKS = np.array([-1e4, -50.0, -20.0, -3.0, -2.5, -1.0, -0.5, 0.0, 0.5, 1.0, 2.5, 3.0, 6.0,
+                  10.0, 20.0, 21.0, 50.0, 1e4])
+ACTIVATIONS = {
+    "leaky_relu": {}, "leaky_relu slope": {"negative_slope": 0.2}, "hardtanh": {},
+    "hardtanh ±3": {"min_val": -3.0, "max_val": 3.0}, "relu6": {}, "elu": {},
+    "elu α": {"alpha": 0.5}, "selu": {}, "celu": {}, "celu α": {"alpha": 2.0}, "silu": {},
+    "softplus": {}, "softplus β": {"beta": 2.0, "threshold": 10.0}, "mish": {},
+    "softsign": {}, "hardsigmoid": {}, "hardswish": {}, "logsigmoid": {}, "tanhshrink": {},
+    "threshold": {"threshold": 0.5, "value": -7.0}, "softmin": {"dim": 0},
+}
+for _label, _kw in ACTIVATIONS.items():
+    for _dtype in (np.float32, np.float64):
+        case(f"torch.nn.functional.{_label.split()[0]}",
+             lambda lib, T, n=_label.split()[0], k=_kw, d=_dtype:
+             getattr(_F(lib), n)(T(KINKS.astype(d)), **k),
+             label=f"{_label} {_dtype.__name__}", tol=1e-5)
+case("torch.nn.functional.prelu", lambda lib, T: _F(lib).prelu(
+    T(KINKS), T(np.array([0.25]))), label="one slope")
+case("torch.nn.functional.prelu", lambda lib, T: _F(lib).prelu(
+    T(np.stack([A, B])), T(np.array([0.1, 0.2, 0.3], np.float32))),
+     label="a slope per channel")
+MODULES = ["LeakyReLU()", "LeakyReLU(0.2, inplace=True)", "PReLU()", "PReLU(3, init=0.1)",
+           "ReLU6()", "ReLU6(True)", "ELU()", "ELU(0.5, True)", "SELU()", "SELU(True)",
+           "CELU()", "CELU(2.0)", "SiLU()", "SiLU(True)", "Mish()", "Softplus()",
+           "Softplus(2, 10)", "Softsign()", "Hardtanh()", "Hardtanh(-2, 2, True)",
+           "Hardsigmoid()", "Hardswish()", "LogSigmoid()", "Tanhshrink()", "Threshold(0.1, 20)",
+           "Threshold(0.1, 20, True)", "Softmin(1)", "Softmin(dim=-1)"]
+
+
+def _activation_module(text):
+    def call(lib, T):
+        module = eval(f"lib.nn.{text}")  # noqa: S307 - the texts above
+        h = T(3 * np.stack([A, B])) * 1.0  # a non-leaf, so inplace is allowed
+        out = module(h)
+        return out, out is h, _shown(lib, module)
+    return call
+
+
+for _text in MODULES:
+    case(f"torch.nn.{_text.split('(')[0]}", _activation_module(_text), label=_text, tol=1e-5)
 case("torch.nn.Module", _Scale.call)
 case("torch.nn.Parameter", lambda lib, T: (lib.nn.Parameter(lib.tensor(A)),
                                            lib.nn.Parameter(lib.tensor(A),
@@ -860,7 +901,7 @@ def test_every_present_name_of_the_scope_has_a_case():
     present = present_scope_names()
     assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
     assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
-    assert len(CHECKED) == len(present) == 239
+    assert len(CHECKED) == len(present) == 273
     assert len(CASES) >= 2 * len(CHECKED)
 
 
@@ -1241,6 +1282,8 @@ def test_compositions_match_pytorch_at_many_shapes():
     assert len(calls) == 110
 
 
+SECOND_ACTIVATIONS = ["elu", "selu", "celu", "silu", "softplus", "mish", "softsign",
+                      "logsigmoid", "tanhshrink", "hardswish", "leaky_relu", "softmin"]
 SECOND = {  # each composition inside a function with a nonzero second derivative
     "amax": lambda L, x: L.amax(x, 1) ** 2, "logsumexp": lambda L, x: L.logsumexp(x, 1),
     "prod": lambda L, x: L.prod(x, 1), "cumsum": lambda L, x: L.cumsum(x, 1) ** 2,
@@ -1257,6 +1300,10 @@ SECOND = {  # each composition inside a function with a nonzero second derivativ
     "normal": lambda L, x: L.normal(x, 0.0) * x, "var": lambda L, x: L.var(x, 1),
     "bmm": lambda L, x: L.bmm(x[None], x.t()[None]) ** 2,
 }
+for _name in SECOND_ACTIVATIONS:
+    SECOND[f"F.{_name}"] = lambda L, x, n=_name: (
+        L.nn.functional.softmin(x, dim=1) if n == "softmin" else
+        getattr(L.nn.functional, n)(x * 3)) ** 2
 
 
 @pytest.mark.parametrize("name", sorted(SECOND))
@@ -1719,6 +1766,11 @@ BAD = [
     ("kl_div with a bad reduction", lambda lib: _F(lib).kl_div(lib.ones(2), lib.ones(2),
                                                               reduction="bad"),
      r"bad is not a valid value for reduction"),
+    ("elu of integers", lambda lib: _F(lib).elu(lib.tensor([1, 2])), r"elu.*int64"),
+    ("hardtanh with min above max", lambda lib: _F(lib).hardtanh(lib.ones(2), 2.0, 1.0),
+     r"min_val cannot be greater than max_val"),
+    ("prelu with slopes for the wrong channels", lambda lib: _F(lib).prelu(
+        lib.ones(2, 3), lib.ones(2)), r"parameter numbers = 2 and channel size = 3"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -1738,7 +1790,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 123
+    assert len(BAD) == 126
 
 
 # ----------------------------------------------------------------------------- out of scope

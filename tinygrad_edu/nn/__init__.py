@@ -12,10 +12,10 @@
         def forward(self, x):                # Ŷ = relu(X W₁ᵀ + b₁) W₂ᵀ + b₂
             return self.layer2(self.relu(self.layer1(x)))
 
-Files: module.py (Module, Parameter), layers.py, extra_layers.py (Unflatten, Dropout,
-Embedding), losses.py, extra_losses.py (SmoothL1Loss, HuberLoss, KLDivLoss), containers.py
-(ModuleDict, ParameterList, ParameterDict), functional.py (the same operations as functions,
-``nn.functional``), init.py (``nn.init``).
+Files: module.py (Module, Parameter), layers.py, activations.py (LeakyReLU, ELU, SiLU, …),
+extra_layers.py (Unflatten, Dropout, Embedding), losses.py, extra_losses.py (SmoothL1Loss,
+HuberLoss, KLDivLoss), containers.py (ModuleDict, ParameterList, ParameterDict), functional.py
+(the same operations as functions, ``nn.functional``), init.py (``nn.init``).
 """
 
 from . import functional, init
@@ -26,6 +26,9 @@ from .module import Module, Parameter
 from .containers import ModuleDict, ParameterDict, ParameterList
 from .extra_layers import Dropout, Embedding, Unflatten
 from .extra_losses import HuberLoss, KLDivLoss, SmoothL1Loss
+from .activations import (CELU, ELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+                          LogSigmoid, Mish, PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign,
+                          Tanhshrink, Threshold)
 from ..scope import missing_attribute as _missing_attribute
 
 __all__ = [
@@ -33,7 +36,9 @@ __all__ = [
     "LogSoftmax", "Flatten", "Sequential", "ModuleList", "MSELoss", "L1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "functional", "init", "ModuleDict",
     "ParameterList", "ParameterDict", "Unflatten", "Dropout", "Embedding", "SmoothL1Loss",
-    "HuberLoss", "KLDivLoss",
+    "HuberLoss", "KLDivLoss", "LeakyReLU", "PReLU", "ReLU6", "ELU", "SELU", "CELU", "SiLU",
+    "Mish", "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
+    "Tanhshrink", "Threshold", "Softmin",
 ]
 
 

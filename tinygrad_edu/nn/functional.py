@@ -36,6 +36,9 @@ __all__ = [
     "relu", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "mse_loss", "l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
     "one_hot", "dropout", "embedding", "smooth_l1_loss", "huber_loss", "kl_div",
+    "leaky_relu", "hardtanh", "relu6", "elu", "selu", "celu", "silu", "softplus", "mish",
+    "softsign", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "softmin",
+    "prelu",
 ]
 
 
@@ -687,6 +690,153 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     reduction = _legacy_reduction(size_average, reduce, reduction, "nll_loss")
     return _cross_entropy(input, target, weight, ignore_index, reduction, 0.0, "nll_loss",
                           input_is_log_probs=True)
+
+
+# --------------------------------------------------------------------------------------------
+# More activations: each a composition of where, exp, tanh, log and the stable softplus, its
+# gradient PyTorch's at every kink (written as where(x > a, …) so the side PyTorch takes is
+# the side taken here), and no exponential of a large input on a branch that is not taken
+# (its gradient, 0 · inf, would be NaN).
+# --------------------------------------------------------------------------------------------
+
+def _activation_input(input, name):
+    input = _tensor_arg(input, "input", name)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"{name}(): not implemented for {input.dtype.name} input; "
+                                  f"convert with .float()")
+    return input
+
+
+def _apply(input, inplace, compute):
+    """compute(input), or (inplace=True) compute of a copy written back into input, which is
+    returned (computing on input itself would change what its backward saved)."""
+    if not inplace:
+        return compute(input)
+    return input.copy_(compute(input.clone()))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope · x; gradient 1 or negative_slope (the latter at 0)."""
+    return _apply(_activation_input(input, "leaky_relu"), inplace,
+                  lambda x: where(x > 0, x, x * negative_slope))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """x clamped to [min_val, max_val]; gradient 1 strictly inside, 0 outside and at the ends
+    (PyTorch's rule for hardtanh, unlike clamp's)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _apply(_activation_input(input, "hardtanh"), inplace, lambda x: where(
+        (x > min_val) & (x < max_val), x, where(x <= min_val, min_val, max_val)))
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6): hardtanh(x, 0, 6)."""
+    return hardtanh(_activation_input(input, "relu6"), 0.0, 6.0, inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x where x > 0, else α(eˣ − 1); gradient 1 or αeˣ (α at 0)."""
+    return _apply(_activation_input(input, "elu"), inplace, lambda x: _elu(x, alpha, 1.0))
+
+
+def _elu(x, alpha, input_scale):
+    negative = x.clamp(max=0.0) * input_scale  # eˣ only of x ≤ 0: no overflow, no 0 · inf
+    return where(x > 0, x, (negative.exp() - 1) * alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """scale · elu(x, α) with PyTorch's constants α ≈ 1.6733, scale ≈ 1.0507."""
+    return _apply(_activation_input(input, "selu"), inplace,
+                  lambda x: _elu(x, _SELU_ALPHA, 1.0) * _SELU_SCALE)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """x where x > 0, else α(e^(x/α) − 1)."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError (celu: alpha must not be 0)")
+    return _apply(_activation_input(input, "celu"), inplace,
+                  lambda x: _elu(x, alpha, 1.0 / alpha))
+
+
+def silu(input, inplace=False):
+    """x · σ(x) (also called swish)."""
+    return _apply(_activation_input(input, "silu"), inplace, lambda x: x * x.sigmoid())
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e^(βx)) / β, computed stably; x itself where βx > threshold (as PyTorch)."""
+    x = _activation_input(input, "softplus")
+    scaled = x * beta
+    return where(scaled > threshold, x, _softplus(scaled) / beta)
+
+
+def mish(input, inplace=False):
+    """x · tanh(softplus(x))."""
+    return _apply(_activation_input(input, "mish"), inplace, lambda x: x * softplus(x).tanh())
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    x = _activation_input(input, "softsign")
+    return x / (x.abs() + 1)
+
+
+def hardsigmoid(input, inplace=False):
+    """0 for x ≤ −3, 1 for x ≥ 3, x/6 + ½ between; gradient 1/6 strictly between, else 0."""
+    return _apply(_activation_input(input, "hardsigmoid"), inplace,
+                  lambda x: where(x <= -3, 0.0, where(x >= 3, 1.0, x / 6 + 0.5)))
+
+
+def hardswish(input, inplace=False):
+    """x · hardsigmoid(x): 0 for x ≤ −3, x for x ≥ 3, x(x + 3)/6 between (gradient
+    (2x + 3)/6 strictly between; 0 at −3 and 1 at 3, as PyTorch)."""
+    return _apply(_activation_input(input, "hardswish"), inplace,
+                  lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)))
+
+
+def logsigmoid(input):
+    """log σ(x) = −softplus(−x), stable for any x."""
+    x = _activation_input(input, "logsigmoid")
+    return -_softplus(-x)
+
+
+def tanhshrink(input):
+    """x − tanh(x)."""
+    x = _activation_input(input, "tanhshrink")
+    return x - x.tanh()
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value; gradient 1 or 0."""
+    return _apply(_activation_input(input, "threshold"), inplace,
+                  lambda x: where(x > threshold, x, value))
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(−x) along dim: the smallest entries get the largest weights."""
+    input = _tensor_arg(input, "input", "softmin")
+    return _normalize_along(-input, dim, dtype, "softmax")
+
+
+def prelu(input, weight):
+    """x where x > 0, else a · x, with a learned slope a: weight holds one slope, or one per
+    channel (dim 1 of the input); gradient to a is Σ x over the entries where x ≤ 0."""
+    x = _activation_input(input, "prelu")
+    weight = _tensor_arg(weight, "weight", "prelu")
+    if weight.numel() != 1:
+        channels = x.shape[1] if x.ndim >= 2 else (x.shape[0] if x.ndim == 1 else 1)
+        if weight.ndim != 1 or weight.numel() != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                               f"parameter numbers = {weight.numel()} and channel size = "
+                               f"{channels}.")
+        if x.ndim >= 2:
+            weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
+    return where(x > 0, x, x * weight)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
