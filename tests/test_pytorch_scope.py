@@ -724,6 +724,47 @@ def _activation_module(text):
 
 for _text in MODULES:
     case(f"torch.nn.{_text.split('(')[0]}", _activation_module(_text), label=_text, tol=1e-5)
+def _normalization(text, x):
+    """Three training steps (outputs and input gradients), then eval; the module's repr,
+    state_dict (running statistics, num_batches_tracked) and parameter gradients."""
+    def call(lib, T):
+        module = eval(f"lib.nn.{text}")  # noqa: S307 - the texts below
+        with lib.no_grad():
+            for i, p in enumerate(module.parameters()):
+                p.copy_(lib.linspace(0.5, 1.5, steps=p.numel()).reshape(p.shape) + i)
+        seen = []
+        for step in range(3):
+            inputs = lib.tensor(x * (step + 1), requires_grad=True)
+            out = module(inputs)
+            out.backward(lib.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)),
+                                    dtype=lib.float32))
+            seen += [out.detach(), inputs.grad]
+        module.eval()
+        seen.append(module(lib.tensor(x * 0.5)))
+        return (seen, _shown(lib, module), list(module.state_dict().items()),
+                [p.grad for p in module.parameters()])
+    return call
+
+
+_X3 = (3 * np.stack([A, B, -A, B * 2]).transpose(0, 2, 1)).copy()  # (4, 4, 3): N, C, L
+for _text, _x in [("LayerNorm(4)", A), ("LayerNorm((4, 3))", _X3),
+                  ("LayerNorm(3, elementwise_affine=False)", _X3),
+                  ("LayerNorm(3, bias=False, eps=1e-3)", _X3), ("BatchNorm1d(4)", A),
+                  ("BatchNorm1d(4)", _X3), ("BatchNorm1d(4, momentum=None)", _X3),
+                  ("BatchNorm1d(4, affine=False)", A),
+                  ("BatchNorm1d(4, track_running_stats=False)", _X3),
+                  ("BatchNorm1d(4, bias=False, momentum=0.3)", A)]:
+    case(f"torch.nn.{_text.split('(')[0]}", _normalization(_text, _x), label=_text, tol=1e-4)
+case("torch.nn.functional.layer_norm", lambda lib, T: _F(lib).layer_norm(
+    T(_X3), (4, 3), T(np.ones((4, 3), np.float32) * 2), T(np.zeros((4, 3), np.float32))),
+     tol=1e-5)
+case("torch.nn.functional.layer_norm", lambda lib, T: _F(lib).layer_norm(T(A), [4], eps=0.1),
+     tol=1e-5)
+case("torch.nn.functional.batch_norm", lambda lib, T: _F(lib).batch_norm(
+    T(_X3), lib.zeros(4), lib.ones(4), T(POS[0]), T(ROW), training=True, momentum=0.2),
+     tol=1e-5)
+case("torch.nn.functional.batch_norm", lambda lib, T: _F(lib).batch_norm(
+    T(A), lib.tensor(ROW), lib.tensor(POS[0]), training=False), tol=1e-5)
 case("torch.nn.Module", _Scale.call)
 case("torch.nn.Parameter", lambda lib, T: (lib.nn.Parameter(lib.tensor(A)),
                                            lib.nn.Parameter(lib.tensor(A),
@@ -901,7 +942,7 @@ def test_every_present_name_of_the_scope_has_a_case():
     present = present_scope_names()
     assert not sorted(set(present) - set(CHECKED)), "present in the engine, but no case here"
     assert not sorted(set(CHECKED) - set(present)), "a case for a name the scope lacks"
-    assert len(CHECKED) == len(present) == 273
+    assert len(CHECKED) == len(present) == 277
     assert len(CASES) >= 2 * len(CHECKED)
 
 
@@ -1771,6 +1812,14 @@ BAD = [
      r"min_val cannot be greater than max_val"),
     ("prelu with slopes for the wrong channels", lambda lib: _F(lib).prelu(
         lib.ones(2, 3), lib.ones(2)), r"parameter numbers = 2 and channel size = 3"),
+    ("layer_norm of the wrong trailing size", lambda lib: _F(lib).layer_norm(
+        lib.ones(2, 4), (3,)), r"normalized_shape=\[3\], expected input with shape \[\*, 3\]"),
+    ("batch norm of one value per channel", lambda lib: lib.nn.BatchNorm1d(3)(lib.ones(1, 3)),
+     r"more than 1 value per channel"),
+    ("BatchNorm1d of a 4-d input", lambda lib: lib.nn.BatchNorm1d(3)(lib.ones(2, 3, 4, 5)),
+     r"expected 2D or 3D input \(got 4D input\)"),
+    ("BatchNorm1d of the wrong channels", lambda lib: lib.nn.BatchNorm1d(3)(lib.ones(2, 4)),
+     r"running_mean should contain 4 elements not 3"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -1790,7 +1839,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 126
+    assert len(BAD) == 130
 
 
 # ----------------------------------------------------------------------------- out of scope

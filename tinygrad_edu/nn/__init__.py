@@ -13,9 +13,10 @@
             return self.layer2(self.relu(self.layer1(x)))
 
 Files: module.py (Module, Parameter), layers.py, activations.py (LeakyReLU, ELU, SiLU, …),
-extra_layers.py (Unflatten, Dropout, Embedding), losses.py, extra_losses.py (SmoothL1Loss,
-HuberLoss, KLDivLoss), containers.py (ModuleDict, ParameterList, ParameterDict), functional.py
-(the same operations as functions, ``nn.functional``), init.py (``nn.init``).
+extra_layers.py (Unflatten, Dropout, Embedding), normalization.py (LayerNorm, BatchNorm1d),
+losses.py, extra_losses.py (SmoothL1Loss, HuberLoss, KLDivLoss), containers.py (ModuleDict,
+ParameterList, ParameterDict), functional.py (the same operations as functions,
+``nn.functional``), init.py (``nn.init``).
 """
 
 from . import functional, init
@@ -26,6 +27,7 @@ from .module import Module, Parameter
 from .containers import ModuleDict, ParameterDict, ParameterList
 from .extra_layers import Dropout, Embedding, Unflatten
 from .extra_losses import HuberLoss, KLDivLoss, SmoothL1Loss
+from .normalization import BatchNorm1d, LayerNorm
 from .activations import (CELU, ELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                           LogSigmoid, Mish, PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign,
                           Tanhshrink, Threshold)
@@ -38,7 +40,7 @@ __all__ = [
     "ParameterList", "ParameterDict", "Unflatten", "Dropout", "Embedding", "SmoothL1Loss",
     "HuberLoss", "KLDivLoss", "LeakyReLU", "PReLU", "ReLU6", "ELU", "SELU", "CELU", "SiLU",
     "Mish", "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
-    "Tanhshrink", "Threshold", "Softmin",
+    "Tanhshrink", "Threshold", "Softmin", "LayerNorm", "BatchNorm1d",
 ]
 
 

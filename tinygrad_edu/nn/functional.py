@@ -38,7 +38,7 @@ __all__ = [
     "one_hot", "dropout", "embedding", "smooth_l1_loss", "huber_loss", "kl_div",
     "leaky_relu", "hardtanh", "relu6", "elu", "selu", "celu", "silu", "softplus", "mish",
     "softsign", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "softmin",
-    "prelu",
+    "prelu", "layer_norm", "batch_norm",
 ]
 
 
@@ -837,6 +837,81 @@ def prelu(input, weight):
         if x.ndim >= 2:
             weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
     return where(x > 0, x, x * weight)
+
+
+# --------------------------------------------------------------------------------------------
+# Normalization: compositions of mean, subtraction, division and the square root
+# --------------------------------------------------------------------------------------------
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Each sample normalized over its last dims (normalized_shape): (x − μ) / √(σ² + ε),
+    μ and σ² (biased) taken over those dims, then · weight + bias (both of that shape)."""
+    x = _activation_input(input, "layer_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+        tuple(normalized_shape)
+    if not shape or tuple(x.shape[x.ndim - len(shape):]) != shape or len(shape) > x.ndim:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of "
+                           f"size{list(x.shape)}")
+    dims = tuple(range(x.ndim - len(shape), x.ndim))
+    return _normalize(x, dims, weight, bias, eps, lambda t: t)
+
+
+def _normalize(x, dims, weight, bias, eps, align):
+    """(x − mean) / √(biased variance + eps) over dims, then the affine weight and bias
+    (reshaped by `align` to broadcast against x)."""
+    centered = x - x.mean(dims, keepdim=True)
+    variance = (centered * centered).mean(dims, keepdim=True)
+    out = centered / (variance + eps).sqrt()
+    if weight is not None:
+        out = out * align(weight)
+    if bias is not None:
+        out = out + align(bias)
+    return out
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-05):
+    """Each channel (dim 1 of an (N, C) or (N, C, L) input) normalized: (x − μ) / √(σ² + ε)
+    · weight + bias.  Training: μ and σ² (biased) of this batch, and the running statistics
+    (when given) move toward them in place, r ← (1 − momentum) r + momentum · stat, with the
+    unbiased variance, as PyTorch.  Not training: the running statistics instead."""
+    x = _activation_input(input, "batch_norm")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, …), got "
+                         f"shape {tuple(x.shape)}")
+    channels = x.shape[1]
+    for role, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{role} should contain {channels} elements not {t.numel()}")
+    dims = (0,) + tuple(range(2, x.ndim))
+
+    def align(t):
+        return t.reshape((channels,) + (1,) * (x.ndim - 2))
+    if training:
+        count = x.numel() // channels
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {x.shape}")
+        if running_mean is not None and running_var is not None:
+            data = x._data.astype(np.float64)
+            mean = data.mean(axis=dims)
+            unbiased = data.var(axis=dims) * count / (count - 1)
+            for running, stat in ((running_mean, mean), (running_var, unbiased)):
+                running._data[...] = ((1 - momentum) * running._data + momentum * stat
+                                      ).astype(running._data.dtype)
+                running._version[0] += 1
+        return _normalize(x, dims, weight, bias, eps, align)
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var must be given when not "
+                           "training")
+    out = (x - align(running_mean)) / (align(running_var) + eps).sqrt()
+    if weight is not None:
+        out = out * align(weight)
+    if bias is not None:
+        out = out + align(bias)
+    return out
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
