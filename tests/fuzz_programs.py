@@ -211,9 +211,11 @@ def _broadcasts(a, b):
 # Running a program
 # --------------------------------------------------------------------------------------------
 
-def run(lib, program, on_value=None):
+def run(lib, program, on_value=None, leaves=None):
     """Replay the program with lib (tinygrad_edu or torch); returns the list of all values
-    (tensors) by id.  on_value(id, tensor) is called as each value is made."""
+    (tensors) by id.  on_value(id, tensor) is called as each value is made.  leaves: tensors
+    to use as the leaves instead of new ones made from program.leaves (the second-order
+    fuzzer hands in the inputs autograd.functional gives its function)."""
     values = []
 
     def add(t):
@@ -221,8 +223,11 @@ def run(lib, program, on_value=None):
             on_value(len(values), t)
         values.append(t)
 
-    for a in program.leaves:
-        add(lib.tensor(a, requires_grad=True))
+    if leaves is None:
+        leaves = [lib.tensor(a, requires_grad=True) for a in program.leaves]
+    assert len(leaves) == len(program.leaves)
+    for t in leaves:
+        add(t)
     for a in program.constants:
         add(lib.tensor(a))
     for step in program.steps:
