@@ -179,6 +179,48 @@ def test_each_primitive_derived_and_hand_written_equal_the_entry_by_entry_truth(
     assert entries == 2 * 352
 
 
+def _finite_differences(loss, values, wrt, eps=1e-6):
+    """Central differences of L, evaluated in NumPy from the forward expression (no SymPy)."""
+    out = np.zeros(np.shape(values[wrt]))
+    for index in np.ndindex(out.shape):
+        plus, minus = dict(values), dict(values)
+        plus[wrt] = np.array(values[wrt], dtype=float)
+        minus[wrt] = np.array(values[wrt], dtype=float)
+        plus[wrt][index] += eps
+        minus[wrt][index] -= eps
+        up = mc.Environment(plus).evaluate(loss).item()
+        down = mc.Environment(minus).evaluate(loss).item()
+        out[index] = (up - down) / (2 * eps)
+    return out
+
+
+def test_each_primitive_and_chain_derived_agrees_with_finite_differences():
+    """Independent of SymPy altogether: the forward expression evaluated in NumPy, perturbed."""
+    rng = np.random.default_rng(21)
+    checked = 0
+    for name in mc.PRIMITIVES:
+        form = mc.primitive(name)
+        d = registry.get(REGISTRY_NAME.get(name, name))
+        shapes = _shapes(d, name, DIMS[0])
+        values = {op.name: random_array(op, shapes[op.name], rng) for op in d.operands}
+        for wrt, value in form.derived().evaluate(values).items():
+            np.testing.assert_allclose(value, _finite_differences(form.loss, values, wrt)
+                                       .reshape(value.shape), rtol=1e-5, atol=1e-7,
+                                       err_msg=f"{name} ∂L/∂{wrt}")
+            checked += 1
+    for hidden in mlp.HIDDEN:
+        for output, loss in mlp.COMBINATIONS:
+            loss_tree = mc.mlp(hidden, output, loss)
+            values = mc.mlp_sample(loss, CHAIN_SIZES[0], rng)
+            derived = mc.derive(loss_tree).evaluate(values)
+            for wrt in ("W1", "b1", "W2", "b2"):
+                np.testing.assert_allclose(derived[wrt], _finite_differences(
+                    loss_tree, values, wrt), rtol=1e-5, atol=1e-7, err_msg=f"{hidden} {output} "
+                    f"{loss} ∂L/∂{wrt}")
+                checked += 1
+    assert checked == 42 + 15 * 4
+
+
 def test_scale_factors_keep_their_dimensions():
     """MSE's 2/(n·o), cross-entropy's 1/n: symbolic in the derived text, numbers at n ≠ o."""
     texts = {name: mc.render(mc.primitive(name).derived().gradients["Yhat"])
