@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 from sympy.tensor.array.expressions import ArraySymbol
 
-from .evaluate import Env, evaluate
+from .evaluate import Env, evaluate, explicit
 
 # Dimension symbols, named as in DESIGN.md (n samples, d inputs, h hidden, o outputs).
 n, m, k, d, h, o = sp.symbols("n m k d h o", integer=True, positive=True)
@@ -239,7 +239,7 @@ SIMPLIFY_LIMIT = 80  # operations; beyond this a failed expand is reported as a 
 
 def clearly_nonzero(expr, digits=30, threshold=1e-6):
     """True when the expression is shown not to be identically 0 by its value at one point:
-    every symbol set to a rational in [1/2, 3/2] (positive, so within every symbol's
+    σ and softmax entries written out (evaluate.explicit), every symbol a rational in [1/2, 3/2] (positive, so within every symbol's
     assumptions), evaluated to `digits` digits, of size above `threshold`.  Sound: one nonzero
     value refutes an identity, and at 30 digits rounding cannot reach 10⁻⁶.  False when the
     value is small or cannot be computed (then the symbolic tests decide)."""
@@ -250,7 +250,7 @@ def clearly_nonzero(expr, digits=30, threshold=1e-6):
              for i, s in enumerate(symbols)}
     try:  # Floats substituted: the arithmetic happens as the tree is rebuilt, at `digits`
         # digits, without evalf's precision escalation (which never ends on an exact 0)
-        value = complex(sp.sympify(expr).xreplace(point))
+        value = complex(explicit(sp.sympify(expr)).xreplace(point))
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return False
     return abs(value) > threshold and value == value  # NaN compares unequal
