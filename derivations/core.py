@@ -239,10 +239,11 @@ SIMPLIFY_LIMIT = 80  # operations; beyond this a failed expand is reported as a 
 
 def clearly_nonzero(expr, digits=30, threshold=1e-6):
     """True when the expression is shown not to be identically 0 by its value at one point:
-    σ and softmax entries written out (evaluate.explicit), every symbol a rational in [1/2, 3/2] (positive, so within every symbol's
-    assumptions), evaluated to `digits` digits, of size above `threshold`.  Sound: one nonzero
-    value refutes an identity, and at 30 digits rounding cannot reach 10⁻⁶.  False when the
-    value is small or cannot be computed (then the symbolic tests decide)."""
+    σ and softmax entries written out (evaluate.explicit), every symbol a number in [1/2, 3/2]
+    (positive, so within every symbol's assumptions), evaluated to `digits` digits, of size
+    above `threshold`.  Sound: one nonzero value refutes an identity, and at 30 digits rounding
+    cannot reach 10⁻⁶.  False when the value is small or cannot be computed (then the symbolic
+    tests decide)."""
     symbols = sorted(expr.free_symbols, key=str)
     if not symbols:
         return False
