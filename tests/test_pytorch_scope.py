@@ -1034,11 +1034,7 @@ UNARY = {
     "matmul": lambda L, x: L.matmul(x, x.t()),
 }
 # Where the engine still differs from PyTorch (a value where PyTorch raises):
-KNOWN_DIFFERENCES = {  # (name, dtype, number of dims)
-    ("relu", "bool", 2): "x.relu() lives in tensor.py: bool passes through, PyTorch refuses it",
-    ("relu", "bool", 0): "as with dims",
-    ("matmul", "bool", 2): "matmul of bools gives bools here; PyTorch refuses them",
-}
+KNOWN_DIFFERENCES = {}  # (name, dtype, number of dims) -> why
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))

@@ -277,7 +277,8 @@ def _integer_power(b, e):
 
 def matmul(a, b, opname="matmul"):
     """a @ b as torch.matmul, with errors that name both shapes and the inner dimensions."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype:
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype \
+            and a._data.dtype.kind != "b":
         try:
             return ops.MatMul.apply(a, b)
         except ValueError:  # NumPy refused the shapes: the checks below say why, naming them
@@ -291,6 +292,9 @@ def matmul(a, b, opname="matmul"):
         raise RuntimeError(
             f"{opname}: both arguments need at least 1 dimension, got shapes "
             f"{tuple(a.shape)} and {tuple(b.shape)}")
+    if a._data.dtype == np.bool_ or b._data.dtype == np.bool_:
+        raise NotImplementedError(f"{opname}: not implemented for bool tensors, as in PyTorch; "
+                                  f"convert them with .float() or .long() first")
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(
             f"{opname}: expected both operands to have the same dtype, but got {a.dtype.name} "

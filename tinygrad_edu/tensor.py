@@ -245,6 +245,8 @@ class Tensor(TensorMethods, InPlaceAndViews):
         return self._float_unary(ops.Log)
 
     def relu(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu (as PyTorch)")
         return ops.Relu.apply(self)
 
     def tanh(self):
