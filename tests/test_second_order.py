@@ -331,3 +331,10 @@ def test_hessian_of_linear_regression_mse_is_two_over_n_xtx():
     hessian = functional.hessian(lambda w: tg.nn.functional.mse_loss(x @ w, target),
                                  tg.tensor(np.zeros(3)))
     np.testing.assert_allclose(hessian.numpy(), 2 / 5 * X.T @ X, rtol=1e-12)
+
+
+def test_gradcheck_and_gradgradcheck_are_where_pytorch_puts_them():
+    x = tg.tensor([0.5, 1.5], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck is testing.gradcheck
+    assert tg.autograd.gradgradcheck(lambda t: t.tanh(), (x,))
+    assert not hasattr(tg.autograd, "no_such_check")

@@ -262,3 +262,15 @@ def _second_order(func, inputs, v, create_graph, strict, fn_name):
 # hessian` work as PyTorch's, though autograd is a module, not a package.
 sys.modules[__name__.rpartition(".")[0] + ".autograd.functional"] = sys.modules[__name__]
 autograd.functional = sys.modules[__name__]
+
+
+def _checks_on_first_use(name):
+    """torch.autograd.gradcheck and gradgradcheck, as PyTorch places them: testing.py's, loaded
+    when first asked for (it brings Hypothesis, a test dependency, with it)."""
+    if name in ("gradcheck", "gradgradcheck"):
+        from . import testing
+        return getattr(testing, name)
+    raise AttributeError(f"module 'tinygrad_edu.autograd' has no attribute {name!r}")
+
+
+autograd.__getattr__ = _checks_on_first_use
