@@ -122,6 +122,35 @@ def cos():
                   ("∂L/∂A = −G ⊙ sin(A)", r"\frac{\partial L}{\partial A} = -G \odot \sin A"))
 
 
+def log1p():
+    return _unary("log1p", "logarithm of 1 + A", sp.log(1 + x), 1 / (1 + x),
+                  ("out = log(𝟏 + A)   (A > −1)",
+                   r"\mathrm{out} = \log(\mathbf{1} + A) \quad (A > -1)"),
+                  ("∂L/∂A = G ⊘ (𝟏 + A)",
+                   r"\frac{\partial L}{\partial A} = G \oslash (\mathbf{1} + A)"),
+                  domain="positive",
+                  notes=["proved on A > 0 (the rule is the same on −1 < A ≤ 0); at A = −1 the "
+                         "gradient is inf, as PyTorch"])
+
+
+def expm1():
+    return _unary("expm1", "exponential minus one", sp.exp(x) - 1, sp.exp(x),
+                  ("out = exp(A) − 𝟏", r"\mathrm{out} = e^{A} - \mathbf{1}"),
+                  ("∂L/∂A = G ⊙ exp(A) = G ⊙ (out + 𝟏)",
+                   r"\frac{\partial L}{\partial A} = G \odot e^{A} = G \odot "
+                   r"(\mathrm{out} + \mathbf{1})"))
+
+
+def erf():
+    return _unary("erf", "error function", sp.erf(x), 2 * sp.exp(-x ** 2) / sp.sqrt(sp.pi),
+                  ("out = erf(A) = (2/√π) ∫₀ᴬ e^(−t²) dt",
+                   r"\mathrm{out} = \operatorname{erf}(A) = \frac{2}{\sqrt{\pi}} "
+                   r"\int_0^{A} e^{-t^2}\,dt"),
+                  ("∂L/∂A = (2/√π) G ⊙ exp(−A ⊙ A)",
+                   r"\frac{\partial L}{\partial A} = \frac{2}{\sqrt{\pi}}\, G \odot "
+                   r"e^{-A \odot A}"))
+
+
 def tanh():
     return _unary("tanh", "hyperbolic tangent", sp.tanh(x), 1 - sp.tanh(x) ** 2,
                   ("out = tanh(A)", r"\mathrm{out} = \tanh A"),
@@ -455,6 +484,7 @@ def _needs_positive(f):
 
 def derivations():
     """Every elementwise op's derivation, plus the seed's scaled tanh as a learner example."""
-    return [neg(), pow_(), exp(), log(), sqrt(), sin(), cos(), abs_(), relu(), tanh(),
+    return [neg(), pow_(), exp(), log(), sqrt(), sin(), cos(), log1p(), expm1(), erf(),
+            abs_(), relu(), tanh(),
             sigmoid_op(), clamp(), cast(), clone(), sub(), mul(), div(), pow_tensor(),
             maximum(), minimum(), where(), derive("scaled_tanh", 2 * sp.tanh(x))]

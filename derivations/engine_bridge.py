@@ -50,9 +50,9 @@ SCALE_FLOOR = 1e-3  # a gradient that is 0 in exact arithmetic (softmax over one
 # rounding noise in the formula; entries this small compare absolutely
 CHAIN_SHAPES = 20  # random (n, d, h, o) per MLP chain and dtype
 LARGE = (65, 64)  # 4160 entries: over speedups._WHERE_LIMIT = 4096
-ENTRYWISE = ("neg", "pow", "exp", "log", "sqrt", "sin", "cos", "abs", "relu", "tanh",
-             "sigmoid", "clamp", "cast", "clone", "sub", "mul", "div", "pow_tensor", "maximum",
-             "minimum", "where")
+ENTRYWISE = ("neg", "pow", "exp", "log", "sqrt", "sin", "cos", "log1p", "expm1", "erf", "abs",
+             "relu", "tanh", "sigmoid", "clamp", "cast", "clone", "sub", "mul", "div",
+             "pow_tensor", "maximum", "minimum", "where")
 BROADCASTING = ("add", "sub", "mul", "div", "pow_tensor", "maximum", "minimum", "where")
 ROW_LOSSES = ("mse", "bce", "bce_with_logits", "bce_with_logits_weighted")
 CLASS_LOSSES = ("cross_entropy", "softmax_cross_entropy", "softmax_cross_entropy_soft")
@@ -123,6 +123,9 @@ def compositions():
         "sqrt": lambda T, p: T["A"].sqrt(),
         "sin": lambda T, p: T["A"].sin(),
         "cos": lambda T, p: T["A"].cos(),
+        "log1p": lambda T, p: T["A"].log1p(),
+        "expm1": lambda T, p: T["A"].expm1(),
+        "erf": lambda T, p: T["A"].erf(),
         "abs": lambda T, p: T["A"].abs(),
         "relu": lambda T, p: T["A"].relu(),
         "tanh": lambda T, p: T["A"].tanh(),
@@ -647,7 +650,8 @@ CHECKED_BY = {
     "Softmax": ["softmax"], "MatMul": ["matmul"], "Linear": ["linear"], "MseLoss": ["mse"],
     "Reshape": ["reshape"], "Permute": ["permute"], "PowTensor": ["pow_tensor"],
     "Maximum": ["maximum"], "Minimum": ["minimum"], "Where": ["where"], "Sqrt": ["sqrt"],
-    "Sin": ["sin"], "Cos": ["cos"], "Abs": ["abs"], "Clamp": ["clamp"], "Cast": ["cast"],
+    "Sin": ["sin"], "Cos": ["cos"], "Log1p": ["log1p"], "Expm1": ["expm1"], "Erf": ["erf"],
+    "Abs": ["abs"], "Clamp": ["clamp"], "Cast": ["cast"],
     "Clone": ["clone"], "Max": ["max"], "Min": ["min"], "Expand": ["expand"],
     "Index": ["index", "split"], "IndexPut": ["index_put"], "Cat": ["cat"], "Stack": ["stack"],
     "BinaryCrossEntropy": ["bce", "bce_sum"],

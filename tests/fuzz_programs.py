@@ -248,6 +248,7 @@ _TEMPLATES = {
     "where": "torch.where(torch.tensor({condition}), {0}, {1})",
     "neg": "-{0}", "pow": "{0} ** {exponent}", "exp": "{0}.exp()", "log": "{0}.log()",
     "sqrt": "{0}.sqrt()", "sin": "{0}.sin()", "cos": "{0}.cos()", "abs": "{0}.abs()",
+    "log1p": "{0}.log1p()", "expm1": "{0}.expm1()", "erf": "{0}.erf()",
     "relu": "{0}.relu()", "tanh": "{0}.tanh()", "sigmoid": "{0}.sigmoid()",
     "clamp": "{0}.clamp(min={min}, max={max})", "cast": "{0}.to(torch.{dtype_name})",
     "clone": "{0}.clone()", "sum": "{0}.sum(dim={dim}, keepdim={keepdim})",

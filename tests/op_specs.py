@@ -531,6 +531,13 @@ NONNEGATIVE = domain("nonnegative")
 NONZERO = domain("nonzero")
 AWAY_FROM_KINKS = domain("away_from_kinks")
 EXPONENT = domain("real", 4)
+# log1p: its pole at −1 drawn exactly, and below it (NaN there, as PyTorch); gradcheck keeps
+# a distance from the pole (|f‴| = 2/(1 + x)³).
+LOG1P = testing.Domain("log1p", [(-1e3, 1e3)],
+                       [-1.0, -2.0, -0.5, 0.0, 1.0, 1e3, -1e3],
+                       "|x| <= 1000 with -1 (log1p's pole) drawn on purpose")
+LOG1P_SMOOTH = testing.Domain("log1p_smooth", [(-0.9, 10.0)], [-0.9, -0.5, 0.0, 1.0, 10.0],
+                              "-0.9 <= x <= 10: log1p away from its pole at -1")
 
 
 def unary(name, fn, domain_=REAL, gradcheck_domain=MODERATE, **extra):
@@ -584,6 +591,9 @@ _SPEC_LIST = [
     unary("sqrt", lambda lib, a: a.sqrt(), NONNEGATIVE, POSITIVE),
     unary("sin", lambda lib, a: a.sin(), REAL, REAL),
     unary("cos", lambda lib, a: a.cos(), REAL, REAL),
+    unary("log1p", lambda lib, a: a.log1p(), LOG1P, LOG1P_SMOOTH),
+    unary("expm1", lambda lib, a: a.expm1(), domain("real", 100), domain("real", 50)),
+    unary("erf", lambda lib, a: a.erf(), REAL, MODERATE),
     unary("abs", lambda lib, a: a.abs(), REAL, AWAY_FROM_KINKS),
     unary("relu", lambda lib, a: a.relu(), REAL, AWAY_FROM_KINKS),
     unary("tanh", lambda lib, a: a.tanh(), REAL, REAL),

@@ -62,6 +62,7 @@ def cases(torch):
         "cat": lambda: torch.cat([a, a]), "stack": lambda: torch.stack([a, a]),
         "expand": lambda: a[:1].expand(3, 4), "clone": lambda: a.clone(),
         "double()": lambda: a.double(), "sin": lambda: a.sin(), "cos": lambda: a.cos(),
+        "log1p": lambda: a.log1p(), "expm1": lambda: a.expm1(), "erf": lambda: a.erf(),
     }
 
 

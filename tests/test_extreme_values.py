@@ -99,7 +99,8 @@ def compare(fn, arrays, dtype, what):
 
 UNARY_ARGS = {
     "neg": [{}], "exp": [{}], "log": [{}], "sqrt": [{}], "sin": [{}], "cos": [{}],
-    "abs": [{}], "relu": [{}], "tanh": [{}], "sigmoid": [{}], "clone": [{}],
+    "abs": [{}], "relu": [{}], "tanh": [{}], "sigmoid": [{}], "clone": [{}], "log1p": [{}],
+    "expm1": [{}], "erf": [{}],
     "cast": [{"dtype": "float32"}, {"dtype": "float64"}],
     # bounds on the extreme values themselves: inputs sit exactly on them
     "clamp": [{"min": 0.0, "max": None}, {"min": None, "max": 1e4}, {"min": -1e4, "max": 0.0},

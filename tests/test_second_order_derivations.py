@@ -52,12 +52,13 @@ def test_a_wrong_elementwise_second_derivative_fails_its_proof(monkeypatch):
 RNG = np.random.default_rng(16)
 POINTS = {"log": RNG.uniform(0.2, 3, 7), "sqrt": RNG.uniform(0.2, 3, 7),
           "pow-0.5": RNG.uniform(0.2, 3, 7), "relu": np.array([-1.5, -0.2, 0.0, 0.3, 2.0]),
-          "abs": np.array([-1.5, -0.2, 0.0, 0.3, 2.0])}
+          "abs": np.array([-1.5, -0.2, 0.0, 0.3, 2.0]), "log1p": RNG.uniform(-0.8, 3, 7)}
 ENGINE_FORWARD = {
     "exp": lambda t: t.exp(), "log": lambda t: t.log(), "tanh": lambda t: t.tanh(),
     "sigmoid": lambda t: t.sigmoid(), "sqrt": lambda t: t.sqrt(), "sin": lambda t: t.sin(),
     "cos": lambda t: t.cos(), "pow3": lambda t: t ** 3, "pow-0.5": lambda t: t ** -0.5,
-    "relu": lambda t: tg.relu(t), "abs": lambda t: t.abs(),
+    "relu": lambda t: tg.relu(t), "abs": lambda t: t.abs(), "log1p": lambda t: t.log1p(),
+    "expm1": lambda t: t.expm1(), "erf": lambda t: t.erf(),
 }
 
 

@@ -19,6 +19,7 @@ FIXED = {
     "pow_tensor": "PowBackward1",
     "clamp": "ClampBackward1",
     "cast": "ToCopyBackward0",
+    "log1p": "Log1PBackward0",
 }
 
 

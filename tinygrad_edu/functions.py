@@ -35,9 +35,9 @@ __all__ = [
     "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "empty_like",
     "full_like", "rand_like", "randn_like", "matmul", "mm", "maximum", "minimum", "where",
     "cat", "concat", "stack", "relu", "tanh", "sigmoid", "exp", "log", "sqrt", "sin", "cos",
-    "abs", "neg", "pow", "clamp", "clip", "sum", "mean", "max", "min", "argmax", "argmin",
-    "softmax", "log_softmax", "reshape", "flatten", "squeeze", "unsqueeze", "transpose",
-    "permute", "split", "chunk", "numel", "is_tensor", "allclose", "equal", "t",
+    "log1p", "expm1", "erf", "abs", "neg", "pow", "clamp", "clip", "sum", "mean", "max", "min",
+    "argmax", "argmin", "softmax", "log_softmax", "reshape", "flatten", "squeeze", "unsqueeze",
+    "transpose", "permute", "split", "chunk", "numel", "is_tensor", "allclose", "equal", "t",
     "broadcast_shapes", "eq", "ne", "lt", "le", "gt", "ge",
 ]
 
@@ -524,6 +524,9 @@ log = _method("log", True)
 sqrt = _method("sqrt", True)
 sin = _method("sin", True)
 cos = _method("cos", True)
+log1p = _method("log1p", True)
+expm1 = _method("expm1", True)
+erf = _method("erf", True)
 abs = _method("abs", True)
 clamp = _method("clamp", True)
 clip = _method("clip", True)

@@ -10,7 +10,8 @@ PRIMITIVES = {
         ops.Tanh, ops.Sigmoid, ops.Sum, ops.Mean, ops.LogSoftmax, ops.Softmax, ops.MatMul,
         ops.Linear, ops.MseLoss, ops.Reshape, ops.Permute,
         more_ops.PowTensor, more_ops.Maximum, more_ops.Minimum, more_ops.Where, more_ops.Sqrt,
-        more_ops.Sin, more_ops.Cos, more_ops.Abs, more_ops.Clamp, more_ops.Cast, more_ops.Clone,
+        more_ops.Sin, more_ops.Cos, more_ops.Log1p, more_ops.Expm1,
+        more_ops.Erf, more_ops.Abs, more_ops.Clamp, more_ops.Cast, more_ops.Clone,
         more_ops.Max, more_ops.Min, more_ops.Expand, more_ops.Index, more_ops.IndexPut,
         more_ops.Cat, more_ops.Stack,
     )

@@ -791,6 +791,18 @@ class TensorMethods:
     def cos(self):
         return self._float_unary(more_ops.Cos)
 
+    def log1p(self):
+        """log(1 + x) entrywise, accurate for small x (where 1 + x would round)."""
+        return self._float_unary(more_ops.Log1p)
+
+    def expm1(self):
+        """eˣ − 1 entrywise, accurate for small x (where eˣ − 1 would cancel)."""
+        return self._float_unary(more_ops.Expm1)
+
+    def erf(self):
+        """The error function (2/√π) ∫₀ˣ e^(−t²) dt entrywise."""
+        return self._float_unary(more_ops.Erf)
+
     def abs(self):
         """|x| entrywise; its gradient is sign(x), 0 at 0 (as PyTorch)."""
         if self.dtype == _dt.bool_:

@@ -12,7 +12,7 @@
         def forward(self, x):                # Ŷ = relu(X W₁ᵀ + b₁) W₂ᵀ + b₂
             return self.layer2(self.relu(self.layer1(x)))
 
-Files: module.py (Module, Parameter), layers.py, activations.py (LeakyReLU, ELU, SiLU, …),
+Files: module.py (Module, Parameter), layers.py, activations.py (LeakyReLU, ELU, GELU, …),
 extra_layers.py (Unflatten, Dropout, Embedding), normalization.py (LayerNorm, BatchNorm1d),
 losses.py, extra_losses.py (SmoothL1Loss, HuberLoss, KLDivLoss), containers.py (ModuleDict,
 ParameterList, ParameterDict), functional.py (the same operations as functions,
@@ -28,7 +28,7 @@ from .containers import ModuleDict, ParameterDict, ParameterList
 from .extra_layers import Dropout, Embedding, Unflatten
 from .extra_losses import HuberLoss, KLDivLoss, SmoothL1Loss
 from .normalization import BatchNorm1d, LayerNorm
-from .activations import (CELU, ELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
+from .activations import (CELU, ELU, GELU, SELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                           LogSigmoid, Mish, PReLU, ReLU6, SiLU, Softmin, Softplus, Softsign,
                           Tanhshrink, Threshold)
 from ..scope import missing_attribute as _missing_attribute
@@ -40,7 +40,7 @@ __all__ = [
     "ParameterList", "ParameterDict", "Unflatten", "Dropout", "Embedding", "SmoothL1Loss",
     "HuberLoss", "KLDivLoss", "LeakyReLU", "PReLU", "ReLU6", "ELU", "SELU", "CELU", "SiLU",
     "Mish", "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid",
-    "Tanhshrink", "Threshold", "Softmin", "LayerNorm", "BatchNorm1d",
+    "Tanhshrink", "Threshold", "Softmin", "LayerNorm", "BatchNorm1d", "GELU",
 ]
 
 

@@ -13,7 +13,7 @@ from . import functional as F
 from .module import Module, Parameter
 
 __all__ = ["LeakyReLU", "PReLU", "ReLU6", "ELU", "SELU", "CELU", "SiLU", "Mish", "Softplus",
-           "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink",
+           "Softsign", "GELU", "Hardtanh", "Hardsigmoid", "Hardswish", "LogSigmoid", "Tanhshrink",
            "Threshold", "Softmin"]
 
 
@@ -99,6 +99,22 @@ class Tanhshrink(_NoOptions):
     """x − tanh(x)."""
 
     function = "tanhshrink"
+
+
+class GELU(Module):
+    """x · Φ(x) = x · ½(1 + erf(x/√2)), or (approximate='tanh') PyTorch's tanh approximation
+    ½x(1 + tanh(√(2/π)(x + 0.044715x³))).  As in PyTorch, `approximate` is checked when the
+    module is called."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input):
+        return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
 
 
 class LeakyReLU(Module):

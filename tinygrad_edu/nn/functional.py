@@ -37,8 +37,8 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
     "one_hot", "dropout", "embedding", "smooth_l1_loss", "huber_loss", "kl_div",
     "leaky_relu", "hardtanh", "relu6", "elu", "selu", "celu", "silu", "softplus", "mish",
-    "softsign", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold", "softmin",
-    "prelu", "layer_norm", "batch_norm",
+    "softsign", "gelu", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold",
+    "softmin", "prelu", "layer_norm", "batch_norm",
 ]
 
 
@@ -778,6 +778,27 @@ def softplus(input, beta=1.0, threshold=20.0):
 def mish(input, inplace=False):
     """x · tanh(softplus(x))."""
     return _apply(_activation_input(input, "mish"), inplace, lambda x: x * softplus(x).tanh())
+
+
+_SQRT_HALF = 0.7071067811865476        # 1/√2
+_SQRT_TWO_OVER_PI = 0.7978845608028654  # √(2/π)
+_GELU_CUBIC = 0.044715
+
+
+def gelu(input, *, approximate="none"):
+    """x · Φ(x), Φ the standard normal CDF: x · ½(1 + erf(x/√2)) (approximate='none'), or
+    PyTorch's tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (approximate='tanh').
+    A composition of erf (or tanh), so its gradient Φ(x) + x·φ(x) needs no rule of its own."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu(): approximate argument must be either none or tanh, "
+                           f"got {approximate!r}")
+    x = _activation_input(input, "gelu")
+    if approximate == "tanh":
+        inner = (x + x * x * x * _GELU_CUBIC) * _SQRT_TWO_OVER_PI
+        out = x * 0.5 * (inner.tanh() + 1)
+    else:
+        out = x * 0.5 * ((x * _SQRT_HALF).erf() + 1)
+    return display_as(out, "GeluBackward0")
 
 
 def softsign(input):
