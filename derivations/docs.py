@@ -7,7 +7,7 @@ the file in the repository is what this module generates now.
 
 import pathlib
 
-from . import mlp
+from . import mlp, second_order
 from .exempt import EXEMPT
 from .registry import TOPICS, all_derivations
 
@@ -143,7 +143,24 @@ def render():
     for d in derivations:
         if d.topic == "mlp":
             out += _chain_section(d)
+    out += _second_order_section()
     return "\n".join(out).rstrip() + "\n"
+
+
+def _second_order_section():
+    """The second derivatives and Hessians of derivations/second_order.py (issue 16)."""
+    out = ["## Second order", "", _first_paragraph(second_order.__doc__), "",
+           "Each statement below is proved by `derivations/second_order.py` (f″ by hand "
+           "against SymPy's second derivative; each Hessian entry by entry at three sizes "
+           "whose dimensions are pairwise distinct), and the engine's second derivatives "
+           "(`autograd.grad` twice, `autograd.functional.hessian`) are held to each closed "
+           "form by tests/test_second_order_derivations.py.  Lesson 13 uses them.", "",
+           "### Elementwise: f″", ""]
+    out += [f"- `{name}`: {item.statement}"
+            for name, item in second_order.ELEMENTWISE_ITEMS.items()]
+    out += ["", "### Hessians of losses", ""]
+    out += [f"- `{name}`: {item.statement}" for name, item in second_order.HESSIANS.items()]
+    return out + [""]
 
 
 def _first_paragraph(text):
