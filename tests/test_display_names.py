@@ -61,7 +61,9 @@ def cases(torch):
         "maximum": lambda: torch.maximum(a, a), "where": lambda: torch.where(a > 0, a, a),
         "cat": lambda: torch.cat([a, a]), "stack": lambda: torch.stack([a, a]),
         "expand": lambda: a[:1].expand(3, 4), "clone": lambda: a.clone(),
-        "double()": lambda: a.double(), "sin": lambda: a.sin(), "cos": lambda: a.cos(),
+        "double()": lambda: a.double(),
+        "sign": lambda: a.sign(), "floor": lambda: a.floor(), "ceil": lambda: a.ceil(),
+        "round": lambda: a.round(), "sin": lambda: a.sin(), "cos": lambda: a.cos(),
         "log1p": lambda: a.log1p(), "expm1": lambda: a.expm1(), "erf": lambda: a.erf(),
     }
 

@@ -689,7 +689,8 @@ class TensorMethods:
                                       f"PyTorch); convert with .long() or .float() first")
         if not self.dtype.is_floating_point:
             return Tensor._wrap(np.array(fn(self._data), dtype=self._data.dtype))
-        return without_gradient(np.asarray(fn(self._data), dtype=self._data.dtype), self)
+        out = without_gradient(np.asarray(fn(self._data), dtype=self._data.dtype), self)
+        return display_as(out, f"{name.capitalize()}Backward0")  # PyTorch's name, e.g. Sign
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg(np.argmax, "argmax", dim, keepdim)
