@@ -17,6 +17,8 @@
                         "2*tanh(x)"; --function also runs the autograd.Function you wrote for it and compares
                         its forward and backward with f and SymPy's f′ at N points of the domain
     docs [--check]      regenerate docs/gradients.md (or check that it is current)
+    rules [--check]     regenerate tinygrad_edu/rule_texts.py, the proved rule texts viz shows
+                        (or check that it is current)
     list                the names of all derivations
 
 A bad option or argument stops with a message naming it under that command's usage, exit 2.
@@ -28,7 +30,7 @@ import sys
 import textwrap
 import time
 
-from . import docs, elementwise, matrix_calculus, mlp
+from . import docs, elementwise, matrix_calculus, mlp, rule_texts
 from .core import DerivationError, did_you_mean
 from .exempt import EXEMPT
 from .registry import all_derivations, get, ops
@@ -158,6 +160,19 @@ def cmd_docs(args):
     return 0
 
 
+def cmd_rules(args):
+    path = rule_texts.TABLE_PATH.relative_to(rule_texts.TABLE_PATH.parents[1])
+    if args.check:
+        if rule_texts.is_current():
+            print(f"{path} is current")
+            return 0
+        print(f"{path} is out of date: run python -m derivations rules")
+        return 1
+    rule_texts.write()
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_list(args):
     for d in all_derivations():
         print(f"{d.name:40} {d.kind:9} {d.topic}")
@@ -263,6 +278,9 @@ def build_parser():
                    help="how many points of the domain --function is checked at")
 
     p = command("docs", cmd_docs, "regenerate docs/gradients.md")
+    p.add_argument("--check", action="store_true", help="only check that it is current")
+
+    p = command("rules", cmd_rules, "regenerate tinygrad_edu/rule_texts.py")
     p.add_argument("--check", action="store_true", help="only check that it is current")
 
     command("list", cmd_list, "list the derivations")

@@ -80,7 +80,7 @@ def unstack(g, dim):
 
 
 class PowTensor(Op):
-    """out = A ** B (tensor exponent).   ∂L/∂A = G ⊙ B ⊙ A^(B−1),  ∂L/∂B = G ⊙ out ⊙ log A.
+    """out = A ** B (tensor exponent).   ∂L/∂A = G ⊙ B ⊙ A^∘(B−𝟏),  ∂L/∂B = G ⊙ out ⊙ log A.
 
     As PyTorch: ∂/∂A is 0 where B = 0; ∂/∂B is 0 where A = 0 and B ≥ 0.
     """
@@ -119,7 +119,7 @@ def _tensor_power(a, b):
 
 
 class Maximum(Op):
-    """out = max(A, B) elementwise.   ∂L/∂A = G ⊙ [A > B] + ½ G ⊙ [A = B], ∂L/∂B likewise.
+    """out = max(A, B).   ∂L/∂A = G ⊙ ([A > B] + ½ [A = B]),  ∂L/∂B = G ⊙ ([B > A] + ½ [A = B]).
 
     As PyTorch, an input gets no gradient only where it is strictly the smaller, so where a
     NaN makes every comparison false, both get G.
@@ -146,15 +146,15 @@ class Maximum(Op):
 
 
 class Minimum(Maximum):
-    """out = min(A, B) elementwise.   ∂L/∂A = G ⊙ [A < B] + ½ G ⊙ [A = B], ∂L/∂B likewise
-    (and, as for maximum, G to both where a NaN makes every comparison false)."""
+    """out = min(A, B).   ∂L/∂A = G ⊙ ([A < B] + ½ [A = B]),  ∂L/∂B = G ⊙ ([B < A] + ½ [A = B]);
+    as for maximum, G goes to both where a NaN makes every comparison false."""
 
     name = "minimum"
     pick = staticmethod(np.minimum)
 
 
 class Where(Op):
-    """out = where(C, A, B).   ∂L/∂A = G ⊙ [C],  ∂L/∂B = G ⊙ [¬C]   (C carries no gradient)."""
+    """out = where(C, A, B).   ∂L/∂A = G ⊙ C,  ∂L/∂B = G ⊙ (𝟏 − C)   (C carries no gradient)."""
 
     name = "where"
 
@@ -170,7 +170,7 @@ class Where(Op):
 
 
 class Sqrt(Op):
-    """out = √A.   ∂L/∂A = G / (2 out)   (inf at 0, as PyTorch)."""
+    """out = √A.   ∂L/∂A = G ⊘ (2√A) = G ⊘ (2 out)   (inf at 0, as PyTorch)."""
 
     name = "sqrt"
 
@@ -220,7 +220,7 @@ class Cos(Op):
 
 class Log1p(Op):
     """out = log(1 + A), exact for small A where log(1 + A) would round 1 + A first.
-    ∂L/∂A = G / (1 + A)   (inf at A = −1, NaN below it, as PyTorch)."""
+    ∂L/∂A = G ⊘ (𝟏 + A)   (inf at A = −1, NaN below it, as PyTorch)."""
 
     name = "log1p"
 
@@ -237,7 +237,7 @@ class Log1p(Op):
 
 class Expm1(Op):
     """out = eᴬ − 1, exact for small A where exp(A) − 1 would cancel.
-    ∂L/∂A = G ⊙ eᴬ = G ⊙ (out + 1)."""
+    ∂L/∂A = G ⊙ exp(A) = G ⊙ (out + 𝟏)."""
 
     name = "expm1"
 
@@ -258,7 +258,7 @@ _erf_entries = np.frompyfunc(math.erf, 1, 1)
 
 
 class Erf(Op):
-    """out = erf(A) = (2/√π) ∫₀ᴬ e^(−t²) dt.   ∂L/∂A = G ⊙ (2/√π) e^(−A²).
+    """out = erf(A) = (2/√π) ∫₀ᴬ e^(−t²) dt.   ∂L/∂A = (2/√π) G ⊙ exp(−A ⊙ A).
 
     NumPy has no erf (and SciPy is not a dependency), so the forward calls Python's math.erf
     on each entry: correctly rounded in double precision (as PyTorch's float64 erf), then
@@ -360,8 +360,8 @@ class Clone(Op):
 class Max(Op):
     """out = max of A over `dim` (all entries when None).
 
-    Over all entries: ∂L/∂A = G ⊙ [A = out] / (number of ties)  (split evenly, as PyTorch).
-    Along a dim: ∂L/∂A = G at the returned index, 0 elsewhere    (as PyTorch).
+    ∂L/∂A = G at the largest entry, 0 elsewhere (all entries: G ⊙ [A = max A] / #ties; along
+    dim: to the returned index).   Ties split evenly over all entries, as PyTorch.
     """
 
     name = "max"
@@ -392,8 +392,8 @@ class Max(Op):
 
 
 class Min(Max):
-    """out = min of A over `dim`; gradient rules as for max (ties split over all entries; to
-    the returned index along a dim)."""
+    """out = min of A over `dim`.   ∂L/∂A = G at the smallest entry, 0 elsewhere (all entries:
+    G ⊙ [A = min A] / #ties; along dim: to the returned index)."""
 
     name = "min"
     _reduce = staticmethod(np.min)
@@ -406,8 +406,8 @@ class Min(Max):
 
 
 class Expand(Op):
-    """out = A broadcast to `shape` (a view).   ∂L/∂A = G summed over the new axes (by the
-    engine's broadcast undoing)."""
+    """out = A broadcast to `shape` (a view).   ∂L/∂A = G summed over the broadcast axes (𝟏ᵀ G
+    for a row copied down n rows)."""
 
     name = "expand"
 
@@ -430,7 +430,7 @@ def _is_basic_index(key):
 class Index(Op):
     """out = A[key] (basic, integer-array or boolean indexing).
 
-    ∂L/∂A = zeros of A's shape with G added at the picked places (repeats add up).
+    ∂L/∂A = zeros of A's shape with G added at A[key] (picked twice: added twice).
     """
 
     name = "index"
@@ -452,8 +452,8 @@ class IndexPut(Op):
     """out = A with out[key] = V (item assignment recorded in the graph), or, accumulating,
     out[key] += V (repeats add up).
 
-    ∂L/∂A = G with zeros at key (G itself when accumulating);  ∂L/∂V = G[key]   (summed to
-    V's shape by the engine).
+    ∂L/∂A = G with zeros at key (those entries were overwritten);  G itself when accumulating;
+    ∂L/∂V = G[key], summed over the axes V was broadcast along.
     """
 
     name = "index_put"
@@ -488,7 +488,8 @@ def put_zeros(g, key):
 
 
 class Cat(Op):
-    """out = [A₁, A₂, …] joined along `dim`.   ∂L/∂Aᵢ = the slice of G where Aᵢ sits."""
+    """out = [A, B, …] joined along `dim`.   ∂L/∂A = the slice of G where A sits,  ∂L/∂B = the
+    slice of G where B sits; and so on."""
 
     name = "cat"
 
@@ -504,7 +505,8 @@ class Cat(Op):
 
 
 class Stack(Op):
-    """out = [A₁, A₂, …] stacked along a new axis `dim`.   ∂L/∂Aᵢ = G taken at index i of dim."""
+    """out = [A, B, …] stacked along a new axis `dim`.   ∂L/∂A = G taken at index 0 of dim,
+    ∂L/∂B = G taken at index 1 of dim; and so on."""
 
     name = "stack"
 

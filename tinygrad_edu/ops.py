@@ -108,7 +108,7 @@ def zero_of(x):
 
 
 class Add(Op):
-    """out = A + B.   ∂L/∂A = G,  ∂L/∂B = G   (summed over broadcast axes by the engine)."""
+    """out = A + b.   ∂L/∂A = G,  ∂L/∂b = G summed to b's shape   (Gᵀ 𝟏 for a bias on each row)."""
 
     name = "add"
 
@@ -154,8 +154,8 @@ class Mul(Op):
 
 
 class Div(Op):
-    """out = A / B.   ∂L/∂A = G / B,  ∂L/∂B = −G ⊙ A / B²   (as −G ⊙ ((A / B) / B), grouped
-    as PyTorch: B ⊙ B would overflow first, 1e38² in float32)."""
+    """out = A ⊘ B.   ∂L/∂A = G ⊘ B,  ∂L/∂B = −G ⊙ A ⊘ (B ⊙ B)   (as −G ⊙ ((A / B) / B),
+    grouped as PyTorch: B ⊙ B would overflow first, 1e38² in float32)."""
 
     name = "div"
 
@@ -191,7 +191,7 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """out = A ** p (a number p).   ∂L/∂A = G ⊙ p A^(p−1)   (0 when p = 0, as PyTorch)."""
+    """out = A ** p (a number p).   ∂L/∂A = p G ⊙ A^∘(p−1)   (0 when p = 0, as PyTorch)."""
 
     name = "pow"
 
@@ -209,7 +209,7 @@ class Pow(Op):
 
 
 class Exp(Op):
-    """out = exp(A).   ∂L/∂A = G ⊙ out."""
+    """out = exp(A).   ∂L/∂A = G ⊙ exp(A) = G ⊙ out."""
 
     name = "exp"
 
@@ -226,7 +226,7 @@ class Exp(Op):
 
 
 class Log(Op):
-    """out = log(A).   ∂L/∂A = G / A."""
+    """out = log(A).   ∂L/∂A = G ⊘ A."""
 
     name = "log"
 
@@ -260,7 +260,7 @@ class Relu(Op):
 
 
 class Tanh(Op):
-    """out = tanh(A).   ∂L/∂A = G ⊙ (1 − out²)."""
+    """out = tanh(A).   ∂L/∂A = G ⊙ (𝟏 − out ⊙ out)."""
 
     name = "tanh"
 
@@ -277,7 +277,7 @@ class Tanh(Op):
 
 
 class Sigmoid(Op):
-    """out = σ(A) = 1 / (1 + e^(−A)).   ∂L/∂A = G ⊙ out ⊙ (1 − out).
+    """out = σ(A) = 1 / (1 + e^(−A)).   ∂L/∂A = G ⊙ σ′(A) = G ⊙ out ⊙ (𝟏 − out).
 
     Computed piecewise from e = e^(−|A|), which never overflows: σ(A) = 1/(1 + e) for A ≥ 0,
     e/(1 + e) below.  Far below zero, where PyTorch's e^(−A) overflows (A < −88.7 in float32,
@@ -308,7 +308,8 @@ class Sigmoid(Op):
 
 
 class Sum(Op):
-    """out = Σ A over `dim` (all axes when None).   ∂L/∂A = G broadcast back: 𝟏 ⊗ G."""
+    """out = Σ A over `dim` (all axes when None).   ∂L/∂A = G put back along dim and
+    broadcast: g 𝟏𝟏ᵀ (all), G 𝟏ᵀ (dim=1), 𝟏 Gᵀ (dim=0)."""
 
     name = "sum"
 
@@ -323,7 +324,8 @@ class Sum(Op):
 
 
 class Mean(Op):
-    """out = (1/N) Σ A over `dim` (N entries averaged).   ∂L/∂A = G / N broadcast back."""
+    """out = (1/N) Σ A over `dim` (N entries averaged).   ∂L/∂A = (1/N) G put back along dim
+    and broadcast: (g/(n·m)) 𝟏𝟏ᵀ (all), (1/m) G 𝟏ᵀ (dim=1)."""
 
     name = "mean"
 
@@ -342,7 +344,7 @@ class Mean(Op):
 class LogSoftmax(Op):
     """out = A − logsumexp(A) along `dim`, computed as (A − m) − log Σ e^(A − m), m = max A.
 
-    ∂L/∂A = G − e^out ⊙ Σ_dim G.
+    ∂L/∂A = G − S ⊙ (G 𝟏𝟏ᵀ)   (S = softmax(A) = e^out; dim=1, Σ along dim in general).
     """
 
     name = "log_softmax"
@@ -372,8 +374,8 @@ def _log_softmax(a, dim):
 
 
 class Softmax(Op):
-    """out = e^(log_softmax(A)) along `dim` (never overflows).
-    ∂L/∂A = out ⊙ (G − Σ_dim G ⊙ out)."""
+    """out = S = e^(log_softmax(A)) along `dim` (never overflows).
+    ∂L/∂A = S ⊙ (G − (G ⊙ S) 𝟏𝟏ᵀ)   (dim=1; Σ along dim in general)."""
 
     name = "softmax"
 
@@ -433,8 +435,8 @@ class Linear(Op):
     """Z = X Wᵀ + 𝟏 bᵀ, the Linear layer in one op (PyTorch's addmm): X (… × in), W (out × in),
     b (out) or None → Z (… × out).
 
-    ∂L/∂X = G W,  ∂L/∂W = Gᵀ X  (over all rows of every batch),  ∂L/∂b = G, which the engine
-    sums over the rows: Gᵀ 𝟏.  The rule of permute, matmul and add composed, in one node
+    ∂L/∂X = G W,  ∂L/∂W = Gᵀ X  (over all rows of every batch),  ∂L/∂b = Gᵀ 𝟏, G summed
+    over the rows.  The rule of permute, matmul and add composed, in one node
     instead of three: with MseLoss, the seed's MLP records 4 nodes a step instead of 10.
     """
 
@@ -461,11 +463,11 @@ class Linear(Op):
 
 
 class MseLoss(Op):
-    """Mean squared error in one op, prediction A and target B: ℓ = (A − B) ⊙ (A − B), then
-    out = Σ ℓ / N ('mean'), Σ ℓ ('sum') or ℓ itself ('none').
+    """Mean squared error in one op, prediction Ŷ = A (n×o), target Y = B: ℓ = (A − B) ⊙ (A − B),
+    then out = Σ ℓ / N ('mean'), Σ ℓ ('sum') or ℓ itself ('none').
 
-    ∂L/∂A = c (A − B) ⊙ G,  ∂L/∂B = −c (A − B) ⊙ G;  c = 2/N ('mean') or 2.  Grouped as
-    PyTorch's MseLossBackward: c (A − B) first, so a difference of 2e38 in float32 stays finite.
+    ∂L/∂Ŷ = 2(1/(n·o)) (Ŷ − Y),  ∂L/∂Y = −2(1/(n·o)) (Ŷ − Y)   ('mean'; 2(Ŷ − Y) for 'sum'), times
+    the upstream G.  As PyTorch's MseLossBackward, (2/N)(A − B) first: 2e38 in float32 stays finite.
     """
 
     name = "mse"
@@ -497,7 +499,8 @@ class MseLoss(Op):
 
 
 class Reshape(Op):
-    """out = A with a new shape (same entries, row-major).   ∂L/∂A = G reshaped back."""
+    """out = A with a new shape (same entries, row-major).   ∂L/∂A = G reshaped back to A's
+    shape."""
 
     name = "reshape"
 
@@ -513,7 +516,7 @@ class Reshape(Op):
 
 class Permute(Op):
     """out = A with its axes reordered by `dims` (transpose is a permute).
-    ∂L/∂A = G with the inverse permutation."""
+    ∂L/∂A = G permuted by the inverse order (Gᵀ for a matrix transpose)."""
 
     name = "permute"
 

@@ -20,7 +20,7 @@ import math
 import re
 import sys
 
-from . import primitives
+from . import rule_texts
 from .autograd import Node, _topological_order
 from .tensor import Tensor
 
@@ -197,57 +197,36 @@ def draw_graph(tensor, path=None, model=None):
 
 
 # --------------------------------------------------------------------------------------------
-# Backward rules, read from the op docstrings in ops.py
+# Backward rules: the proved texts of rule_texts.py (generated from derivations/)
 # --------------------------------------------------------------------------------------------
 
-_RULE_PATTERN = re.compile(
-    r"∂L/∂(Aᵢ|[A-Z]) = (.+?)(?=,\s+∂L/∂|;\s|\s{2,}|\.\s|\.?$)")
+# The engine's argument order where it differs from the derivation's (where(C, A, B)).
+_ENGINE_ORDER = {"where": ("C", "A", "B")}
 
 
-def _rules_from_docstring(op_class):
-    """{'A': ['G ⊙ B', …], 'B': [...]} from the op's docstring ("∂L/∂A = …" parts)."""
-    text = " ".join(line.strip() for line in (op_class.__doc__ or "").splitlines())
-    rules = {}
-    for letter, rule in _RULE_PATTERN.findall(text):
-        rules.setdefault(letter, []).append(rule.strip())
-    return rules
+def _rule_key(node):
+    """The rule_texts entry of node: its op's name (mse_sum for MSE with reduction='sum')."""
+    name = _op_name(node)
+    if name == "mse" and getattr(node, "reduction", "mean") == "sum":
+        return "mse_sum"
+    return name
 
 
-def _rule_table():
-    table = {name: _rules_from_docstring(cls) for name, cls in primitives.PRIMITIVES.items()}
-    # Where a docstring says "likewise" or "as for max", the rule is written out here.
-    table["maximum"]["B"] = ["G ⊙ [B > A] + ½ G ⊙ [A = B]"]
-    table["minimum"] = {"A": ["G ⊙ [A < B] + ½ G ⊙ [A = B]"],
-                        "B": ["G ⊙ [B < A] + ½ G ⊙ [A = B]"]}
-    table["min"] = {"A": ["G ⊙ [A = out] / (number of ties)",
-                          "G at the returned index, 0 elsewhere"]}
-    return table
-
-
-_RULES = None  # op name -> {input letter: [rule text, …]}, built on first use
+def _letters(node):
+    """The letter of each of node's inputs, in the engine's order ((), not a primitive)."""
+    key = _rule_key(node)
+    return _ENGINE_ORDER.get(key, rule_texts.OPERANDS.get(key, ()))
 
 
 def _rule_text(node, index):
-    """The docstring rule for input `index` of node, with its letters still A, B, out."""
-    global _RULES
-    if _RULES is None:
-        _RULES = _rule_table()
-    name = _op_name(node)
-    rules = _RULES.get(name)
+    """The proved rule for input `index` of node, with its letters still the derivation's."""
+    key = _rule_key(node)
+    rules = rule_texts.RULES.get(key)
     if rules is None:  # a public autograd.Function: its own backward is the rule
-        return f"{name}.backward(ctx, G)"
-    if name in ("cat", "stack"):
-        letter = "Aᵢ"
-    elif name == "index_put" and index == 1:
-        letter = "V"
-    else:
-        letter = "AB"[index] if index < 2 else None
-    choices = rules.get(letter)
-    if not choices:
-        return f"{node.name()} of G"
-    if name in ("max", "min") and len(choices) > 1 and getattr(node, "dim", None) is not None:
-        return choices[1]
-    return choices[0]
+        return f"{_op_name(node)}.backward(ctx, G)"
+    letters = _letters(node)
+    text = rules.get(letters[index]) if index < len(letters) else None
+    return text if text is not None else f"{node.name()} of G"
 
 
 def _rule_parameters(node):
@@ -258,8 +237,8 @@ def _rule_parameters(node):
     if name == "mean":
         return f"N = {node.count}"
     if name == "mse":
-        return f"c = 2/N, N = {node.count}" if node.reduction == "mean" else "c = 2"
-    return ""
+        return f"n·o = {node.count}" if node.reduction == "mean" else ""
+    return "; ".join(rule_texts.WHERE.get(name, ()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,7 +299,25 @@ class _Names:
         return self.names.get(id(target), "?")
 
 
-_LETTER = re.compile(r"(?<![A-Za-z0-9_])(Aᵢ|A|B|V|out)(?![A-Za-z0-9_])")
+def _renamer(node, names, letters):
+    """A function that writes a rule's letters as the graph's names: each operand letter as
+    the name of the input in its place (kept when that input has no gradient, like mse's
+    target Y), and out as the node's output."""
+    tokens = sorted(set(letters) | {"out"}, key=len, reverse=True)
+    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, tokens))
+                         + r")(?![A-Za-z0-9_])")
+    position = {letter: i for i, letter in enumerate(letters)}
+
+    def rename(match):
+        token = match.group(1)
+        if token == "out":
+            return names.of(node)
+        i = position[token]
+        if i < len(node.grad_targets) and node.grad_targets[i] is not None:
+            return names.of(node.grad_targets[i])
+        return token
+
+    return lambda text: pattern.sub(rename, text)
 
 
 def _step_lines(node, input_grads, grad_out, names):
@@ -336,34 +333,35 @@ def _step_lines(node, input_grads, grad_out, names):
         return lines + _matmul_lines(node, input_grads, grad_out, names)
     if _op_name(node) == "linear":
         return lines + _linear_lines(node, grad_out, names)
-    letters = {"A": 0, "B": 1, "V": 1}
+    rename = _renamer(node, names, _letters(node))
     for index, (target, g) in enumerate(zip(node.grad_targets, input_grads)):
         if target is None or g is None:
             continue
         target_name = names.of(target)
         target_shape = target.out_shape if isinstance(target, Node) else tuple(target.shape)
-
-        def rename(match, index=index, target_name=target_name):
-            token = match.group(1)
-            if token == "out":
-                return out_name
-            if token == "Aᵢ":
-                return target_name
-            i = letters[token]
-            if i < len(node.grad_targets) and node.grad_targets[i] is not None:
-                return names.of(node.grad_targets[i])
-            return "Y" if (token, _op_name(node)) == ("B", "mse") else token  # mse's target
-
-        rule = _LETTER.sub(rename, _rule_text(node, index))
-        line = f"  ∂L/∂{target_name} {_shape_text(target_shape)} = {rule}"
+        line = f"  ∂L/∂{target_name} {_shape_text(target_shape)} = " \
+               f"{rename(_rule_text(node, index))}"
         extra = _rule_parameters(node)
         if extra:
-            line += f"   [{extra}]"
+            line += f"   [{rename(extra)}]"
         if tuple(g.shape) != tuple(target_shape):
             line += (f", summed over the broadcast axes {_shape_text(g.shape)} → "
                      f"{_shape_text(target_shape)}")
         lines.append(line)
     return lines
+
+
+def _with_shapes(rule, factors):
+    """A product rule such as 'G Bᵀ' written factor by factor with names and shapes:
+    factors maps each letter to (name, shape); 'Bᵀ' shows B's name with ᵀ and its shape with
+    the last two axes swapped.  'G (4×1) · W2 (1×3)'."""
+    out = []
+    for token in rule.split():
+        transposed = token.endswith("ᵀ")
+        name, shape = factors[token[:-1] if transposed else token]
+        shape = _swap_last(shape) if transposed else shape
+        out.append(f"{name}{'ᵀ' if transposed else ''} {_shape_text(shape)}")
+    return " · ".join(out)
 
 
 def _swap_last(shape):
@@ -386,12 +384,12 @@ def _matmul_lines(node, input_grads, grad_out, names):
         return _layer_lines(a_name, a.shape, w_name, _swap_last(b.shape), grad_out.shape,
                             a_target is not None, weight is not None)
     b_name = names.of(b_target) if b_target is not None else "B"
+    factors = {"G": ("G", grad_out.shape), "A": (a_name, a.shape), "B": (b_name, b.shape)}
+    rules = rule_texts.RULES["matmul"]
     if a_target is not None:
-        lines.append(f"  ∂L/∂{a_name} {g(a.shape)} = G {g(grad_out.shape)} · "
-                     f"{b_name}ᵀ {g(_swap_last(b.shape))}")
+        lines.append(f"  ∂L/∂{a_name} {g(a.shape)} = {_with_shapes(rules['A'], factors)}")
     if b_target is not None:
-        lines.append(f"  ∂L/∂{b_name} {g(b.shape)} = {a_name}ᵀ {g(_swap_last(a.shape))} · "
-                     f"G {g(grad_out.shape)}")
+        lines.append(f"  ∂L/∂{b_name} {g(b.shape)} = {_with_shapes(rules['B'], factors)}")
     return lines
 
 
@@ -404,21 +402,25 @@ def _linear_lines(node, grad_out, names):
     lines = _layer_lines(x_name, x.shape, w_name, w.shape, grad_out.shape,
                          x_target is not None, w_target is not None)
     if b_target is not None:
-        lines.append(f"  ∂L/∂{names.of(b_target)} {_shape_text(b_target.shape)} = Gᵀ 𝟏, the "
-                     f"column sums of G {_shape_text(grad_out.shape)}")
+        lines.append(f"  ∂L/∂{names.of(b_target)} {_shape_text(b_target.shape)} = "
+                     f"{rule_texts.RULES['linear']['b']}, the column sums of G "
+                     f"{_shape_text(grad_out.shape)}")
     return lines
 
 
 def _layer_lines(x_name, x_shape, w_name, w_shape, g_shape, want_x, want_w):
     """Z = X Wᵀ:  ∂L/∂X = G · W,  ∂L/∂W = Gᵀ · X (every row of X is a sample), with shapes."""
-    g = _shape_text
     rows = math.prod(g_shape[:-1])
+    rules = rule_texts.RULES["linear"]
     lines = []
     if want_x:
-        lines.append(f"  ∂L/∂{x_name} {g(x_shape)} = G {g(g_shape)} · {w_name} {g(w_shape)}")
-    if want_w:
-        lines.append(f"  ∂L/∂{w_name} {g(w_shape)} = Gᵀ {g((w_shape[0], rows))} · "
-                     f"{x_name} {g((rows, x_shape[-1]))}")
+        factors = {"G": ("G", g_shape), "W": (w_name, w_shape)}
+        lines.append(f"  ∂L/∂{x_name} {_shape_text(x_shape)} = "
+                     f"{_with_shapes(rules['X'], factors)}")
+    if want_w:  # every row of every batch is a sample: G and X flattened to rows
+        factors = {"G": ("G", (rows, g_shape[-1])), "X": (x_name, (rows, x_shape[-1]))}
+        lines.append(f"  ∂L/∂{w_name} {_shape_text(w_shape)} = "
+                     f"{_with_shapes(rules['W'], factors)}")
     return lines
 
 
@@ -433,7 +435,8 @@ def trace_backward(loss, model=None, file=None):
           ∂L/∂layer2.weight (1×10) = Gᵀ (1×200) · H1 (200×10)
           ∂L/∂layer2.bias (1) = Gᵀ 𝟏, the column sums of G (200×1)
 
-    G is ∂L/∂(the node's output); each rule comes from the op's docstring in ops.py.  A
+    G is ∂L/∂(the node's output); each rule is the proved text of rule_texts.py (generated from
+    derivations/ by ``python -m derivations rules``).  A
     gradient that comes back in a broadcast shape (a bias's: one row per sample) says so; the
     engine sums it to the input's shape.  A Z = X Wᵀ + b written out by hand (matmul of a
     transpose, then add) gets the same names, its transpose folded into the matmul's line.
