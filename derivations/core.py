@@ -30,7 +30,7 @@ from sympy.tensor.array.expressions import ArraySymbol
 
 from .evaluate import Env, evaluate, explicit
 
-# Dimension symbols, named as in DESIGN.md (n samples, d inputs, h hidden, o outputs).
+# Dimension symbols, named as in docs/gradients.md (n samples, d inputs, h hidden, o outputs).
 n, m, k, d, h, o = sp.symbols("n m k d h o", integer=True, positive=True)
 DIMS = {str(s): s for s in (n, m, k, d, h, o)}
 

@@ -9,8 +9,9 @@ Broadcasting (out = A + 𝟏 bᵀ, one b added to every row) copies b into n row
 adds the n rows of G back up: ∂L/∂b = Gᵀ 𝟏.  The engine does this summing in one place for
 every op (autograd.py); 'add' proves the rule.
 
-PyTorch layout for a layer (DESIGN.md): X is n×d (a sample per row), W is out×in = o×d, b has o
-entries, Z = X Wᵀ + 𝟏 bᵀ is n×o.  Hence ∂L/∂W = Gᵀ X (o×d), ∂L/∂b = Gᵀ 𝟏 (o), ∂L/∂X = G W (n×d).
+PyTorch layout for a layer (docs/gradients.md): X is n×d (a sample per row), W is out×in = o×d,
+b has o entries, Z = X Wᵀ + 𝟏 bᵀ is n×o. Hence ∂L/∂W = Gᵀ X (o×d), ∂L/∂b = Gᵀ 𝟏 (o), ∂L/∂X = G
+W (n×d).
 """
 
 import sympy as sp

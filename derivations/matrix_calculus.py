@@ -1,6 +1,6 @@
 """Matrix calculus by differentials: ∂L/∂W derived from the forward expression, step by step.
 
-The method (reverse mode on a small tree of matrix operations, in the notation of DESIGN.md):
+The method (reverse mode on a small tree of matrix operations; notation of docs/gradients.md):
 
     A scalar L has a differential dL, and for each matrix V it depends on, dL contains a term
     that is linear in dV.  Every linear function of dV can be written as a trace tr(Mᵀ dV) with
@@ -513,7 +513,7 @@ def average(a):
 
 
 def _scalar_text(c, bare=False):
-    """2, −1, (1/n), (2/(n·o)): a scale factor as DESIGN.md writes it."""
+    """2, −1, (1/n), (2/(n·o)): a scale factor as docs/gradients.md writes it."""
     text = sp.sstr(c).replace("**", "^").replace("*", "·").replace("-", "−")
     if bare or sp.sympify(c).is_Integer or text.lstrip("−").replace("/", "").isalnum():
         return text if bare or "/" not in text else f"({text})"

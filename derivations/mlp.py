@@ -1,6 +1,6 @@
 """The seed's two-layer network, backpropagated one single-op rule at a time.
 
-Forward, batch of n samples as rows (PyTorch layout, DESIGN.md):
+Forward, batch of n samples as rows (PyTorch layout, docs/gradients.md):
     Z₁ = X W₁ᵀ + 𝟏 b₁ᵀ (n×h),  H₁ = σ(Z₁),  Z₂ = H₁ W₂ᵀ + 𝟏 b₂ᵀ (n×o),  Ŷ = τ(Z₂),  L = loss(Ŷ, Y)
 with σ ∈ {relu, tanh, sigmoid}; (τ, loss) ∈ {identity+mse, sigmoid+mse, sigmoid+bce,
 softmax+mse, softmax+cross_entropy}; reduction mean | sum.

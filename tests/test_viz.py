@@ -187,7 +187,7 @@ def test_trace_backward_on_the_seed_model_prints_each_step_with_names_and_shapes
     lines = viz.trace_backward(seed_loss(model, X, y), model=model, file=out)
     assert out.getvalue() == "\n".join(lines) + "\n"
 
-    # the lines the notation promises (DESIGN.md), for each kind of input
+    # the lines the notation promises (docs/gradients.md), for each kind of input
     assert "  ∂L/∂layer2.weight (1×10) = Gᵀ (1×200) · H1 (200×10)" in lines
     assert "  ∂L/∂H1 (200×10) = G (200×1) · layer2.weight (1×10)" in lines
     assert "  ∂L/∂layer1.weight (10×2) = Gᵀ (10×200) · X (200×2)" in lines

@@ -1,6 +1,6 @@
 """The graph and the backward pass: the one place where gradients flow.
 
-Data flow (see DESIGN.md):
+Data flow (README.md, "Map of the engine"):
 
     Op.apply(*tensors)      records a Node unless grad mode is off, runs Op.forward on arrays
     backward(loss)          walks the Nodes newest first, calls Op.backward(ctx, G) on arrays,

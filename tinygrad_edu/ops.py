@@ -1,10 +1,11 @@
 """The primitives the seed's network needs: forward beside backward, one class each.
 
-Notation (DESIGN.md): G is the upstream gradient ∂L/∂out, of out's shape; ⊙ is the elementwise
-product; ᵀ swaps the last two axes.  A backward returns one gradient per input (None where the
-input needs none) in the shape of the *broadcast* result; the backward pass in autograd.py sums
-it back to the input's shape, checks it and casts it.  Every rule below is derived and proved
-under the same name in ``derivations/``, and property-tested against PyTorch in ``tests/``.
+Notation (docs/gradients.md): G is the upstream gradient ∂L/∂out, of out's shape; ⊙ is the
+elementwise product; ᵀ swaps the last two axes. A backward returns one gradient per input (None
+where the input needs none) in the shape of the *broadcast* result; the backward pass in
+autograd.py sums it back to the input's shape, checks it and casts it. Every rule below is
+derived and proved under the same name in ``derivations/``, and property-tested against PyTorch
+in ``tests/``.
 
 Forward runs on NumPy arrays.  Shape and dtype checks that give learners readable errors happen
 before an op is applied (tensor.py), so the code here may assume valid arrays.  Further

@@ -7,11 +7,11 @@ seed's MLP calls little else and one node instead of three makes it twice as fas
 BCE-with-logits are Functions whose backward is written out, because the chain rule through
 their stable forms would give NaN at p = 0 or 1 and at logits of ±inf, where PyTorch's is
 finite.  Otherwise only the shape, dtype and value checks that give readable errors are
-written out by hand.  Notation (DESIGN.md): X (n × d) a batch with one sample per row,
+written out by hand.  Notation (docs/gradients.md): X (n × d) a batch with one sample per row,
 W (out × in), b (out), Z = X Wᵀ + 𝟏 bᵀ; a loss L reduces the per-element losses ℓᵢ by
 'mean' (Σℓᵢ / n), 'sum' (Σℓᵢ) or 'none' (the ℓᵢ themselves).
 
-The numerically stable forms (DESIGN.md, "Numerically stable forms from day one"):
+The numerically stable forms, as PyTorch computes them:
 
 * cross-entropy uses log_softmax, a log-sum-exp (Zᵢ − m − log Σⱼ e^(Zⱼ − m), m = maxⱼ Zⱼ),
   never softmax followed by log, so logits of ±1e4 give finite losses and gradients;
