@@ -19,3 +19,25 @@ PRIMITIVES = {
 
 # Operations with no gradient at all: they are computed outside the graph, never recorded.
 NON_DIFFERENTIABLE = ("eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin")
+
+# Differentiable operations built from the primitives above (their gradients come from the
+# primitives' rules).  Each still carries every check a primitive has: a spec in
+# tests/op_specs.py (COMPOSITION_SPECS) and a derivation of the same name in derivations/.
+# Dropout is left out: its mask is random, so it is tested by distribution and seeding.
+COMPOSITIONS = (
+    # reductions and linear algebra
+    "amax", "amin", "logsumexp", "prod", "cumsum", "var", "std", "norm",
+    "dot", "mv", "bmm", "outer", "addmm", "einsum",
+    # elementwise
+    "square", "lerp",
+    # structural
+    "flip", "tril", "triu", "gather", "masked_fill", "embedding",
+    # activations (torch.nn.functional)
+    "leaky_relu", "hardtanh", "relu6", "elu", "selu", "celu", "silu", "softplus", "mish",
+    "gelu", "softsign", "hardsigmoid", "hardswish", "logsigmoid", "tanhshrink", "threshold",
+    "softmin", "prelu",
+    # normalization
+    "layer_norm", "batch_norm",
+    # losses
+    "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "nll_loss",
+)
