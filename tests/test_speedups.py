@@ -110,6 +110,30 @@ def test_quiet_numpy_silences_what_errstate_silences_and_restores_it():
         np.log(np.array([-1.0]))
 
 
+def test_forward_quietly_runs_the_forward_silently_as_the_plain_form_does():
+    """Op.apply's way to run a forward: the same results as inside np.errstate(all="ignore"),
+    arguments passed through, no warning inside, the error state restored (after an exception
+    too)."""
+    def forward(ctx, a, b, scale=1.0):
+        ctx.append(scale)
+        return np.log(a) * scale, a / b
+    x, zero = np.array([0.0, -1.0, 2.0]), np.zeros(3)
+    before = np.geterr()
+    results = []
+    for run in (speedups.forward_quietly, speedups.plain_forward_quietly):
+        ctx = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            results.append(run(forward, ctx, [x, zero], {"scale": 3.0}))
+        assert ctx == [3.0]
+        assert np.geterr() == before
+        with pytest.raises(ZeroDivisionError):
+            run(lambda ctx: 1 / 0, None, [], {})
+        assert np.geterr() == before
+    for ours, plain in zip(*results):
+        assert same_bits(ours, plain)
+
+
 def test_quiet_numpy_in_one_thread_leaves_another_threads_errors_on():
     inside, seen = threading.Event(), threading.Event()
     states = {}

@@ -25,7 +25,7 @@ import numpy as np
 from . import display_names, dtypes, modes
 from .modes import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad,
                     set_detect_anomaly, set_grad_enabled)
-from .speedups import quiet_numpy
+from .speedups import forward_quietly, quiet_numpy
 
 __all__ = [
     "Op", "Node", "Function", "FunctionCtx", "no_grad", "enable_grad", "set_grad_enabled",
@@ -214,14 +214,11 @@ class Op:
             needs.append(False)
             targets.append(None)
         if not recording:  # a context of its own all the same: ops keep per-call facts on it
-            with quiet_numpy():
-                out = cls.forward(Context(), *arrays, **params)
-            return Tensor._wrap(out)
+            return Tensor._wrap(forward_quietly(cls.forward, Context(), arrays, params))
         node = Node(cls, tuple(targets), tuple(needs))
         if modes.anomaly_mode.enabled:
             node.created_at = modes.user_call_site()
-        with quiet_numpy():
-            out = cls.forward(node, *arrays, **params)
+        out = forward_quietly(cls.forward, node, arrays, params)
         result = Tensor._wrap(out, True, node)
         node.out_shape = out.shape
         node.out_dtype = out.dtype
@@ -256,6 +253,9 @@ def _sources_of_saved(node, inputs, out, result):
     constant."""
     sources = []
     for value in node._saved:
+        if value is None:  # (an op saves None for a value no wanted gradient uses)
+            sources.append(None)
+            continue
         if value is out:  # (out itself: a 0-d result may be a NumPy scalar that result copied)
             sources.append((OUTPUT, result._version, 0))
             continue
@@ -380,7 +380,8 @@ def _run_backward(roots, retain_graph, capture=None, create_graph=False):
             if node._hooks:
                 for hook in node._hooks:
                     hook(input_grads, grad_out)
-            for index, (target, g) in enumerate(zip(targets, input_grads)):
+            for index, target in enumerate(targets):
+                g = input_grads[index]
                 if target is None or g is None:
                     continue
                 if isinstance(target, Node):
@@ -389,7 +390,7 @@ def _run_backward(roots, retain_graph, capture=None, create_graph=False):
                     shape, dtype = target._data.shape, target._data.dtype
                 if g.shape != shape:
                     g = _unbroadcast(g, shape, node, index)
-                if (g._data if create_graph else g).dtype != dtype:
+                if (g._data if create_graph else g).dtype is not dtype:  # (NumPy's are unique)
                     g = _cast(g, dtype)
                 if anomaly:
                     modes.check_gradient(node, index, g._data if create_graph else g)
