@@ -91,10 +91,16 @@ class Node:
 
     @property
     def saved_values(self):
-        """The arrays an Op saved (Tensors in a recorded pass), checked against freeing and
-        in-place changes."""
-        self._check_saved()
+        """The arrays an Op saved (Tensors in a recorded pass; what a Function saved, as
+        ``saved_tensors``), refused once freed or changed in place since."""
+        if self._saved is _FREED:
+            raise self._freed_error()
+        for source in self._saved_sources:  # (its Tensor or OUTPUT, version box, version then)
+            if source is not None and source[1][0] != source[2]:
+                raise self._changed_error(source)
         return self._saved
+
+    saved_tensors = saved_values
 
     def _backward_recorded(self, grad):
         """The op's backward on Tensors (create_graph=True): each saved array is given as the
@@ -110,27 +116,20 @@ class Node:
         finally:
             self._saved = saved
 
-    @property
-    def saved_tensors(self):
-        """The Tensors a Function saved, checked against freeing and in-place changes."""
-        self._check_saved()
-        return self._saved
+    def _freed_error(self):
+        return RuntimeError(
+            f"Trying to backward through the graph a second time (or directly access saved "
+            f"tensors after they have already been freed): {self.name()} released its saved "
+            f"tensors after the first backward. Specify retain_graph=True if you need to "
+            f"backward through the graph a second time or access saved tensors after "
+            f"calling backward.")
 
-    def _check_saved(self):
-        if self._saved is _FREED:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time (or directly access saved "
-                f"tensors after they have already been freed): {self.name()} released its saved "
-                f"tensors after the first backward. Specify retain_graph=True if you need to "
-                f"backward through the graph a second time or access saved tensors after "
-                f"calling backward.")
-        for source in self._saved_sources:
-            if source is not None and source[1][0] != source[2]:
-                raise RuntimeError(
-                    f"one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: {self.name()} saved a tensor at version {source[2]}, "
-                    f"it is now at version {source[1][0]}. Compute the in-place change on a copy "
-                    f"(.clone()) or do it before the tensor is used.")
+    def _changed_error(self, source):
+        return RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by "
+            f"an inplace operation: {self.name()} saved a tensor at version {source[2]}, "
+            f"it is now at version {source[1][0]}. Compute the in-place change on a copy "
+            f"(.clone()) or do it before the tensor is used.")
 
     # ----- PyTorch's grad_fn surface
     def name(self):
