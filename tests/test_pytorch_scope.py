@@ -1872,7 +1872,8 @@ def _namespace_status():
 
 
 def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
-    engines = {"torch": tg, "torch.nn": tg.nn, "torch.nn.functional": tg_F}
+    engines = {"torch": tg, "torch.nn": tg.nn, "torch.nn.functional": tg_F,
+               "torch.Tensor": tg.tensor([1.0])}
     checked = 0
     for title, s in _namespace_status().items():
         if title not in engines:
@@ -1888,10 +1889,10 @@ def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
                 with pytest.raises(NotInEngine, match=r"in the engine's scope .* not written"):
                     getattr(engines[title], top)
                 checked += 1
-    assert checked == sum(len(s["out"]) for t, s in _namespace_status().items()
-                          if t != "torch.Tensor") + sum(
-        1 for t, s in _namespace_status().items() if t != "torch.Tensor"
-        for n in s["missing"])
+    statuses = _namespace_status()
+    assert set(statuses) == set(engines)
+    assert checked == sum(len(s["out"]) + len(s["missing"]) for s in statuses.values())
+    assert len(statuses["torch.Tensor"]["out"]) > 100
 
 
 @pytest.mark.parametrize("module,name,says", [
@@ -1903,7 +1904,17 @@ def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
     (tg, "float16", r"float32/float64.*Nearby here: float"),
     (tg.nn, "Linearr", r"outside the engine's scope.*Nearby here: Linear"),
     (tg, "addd", r"Nearby here: add"),
-], ids=["conv2d", "Conv2d", "LSTM", "MaxPool2d", "attention", "float16", "Linearr", "addd"])
+    (tg.optim, "lr_scheduler", r"schedulers are outside.*param_groups"),
+    (tg.optim, "AdamW", r"outside the engine's scope.*Nearby here: Adam"),
+    (tg.autograd, "Variable", r"requires_grad=True"),
+    (tg.nn.init, "orthogonal_", r"tinygrad_edu\.nn\.init does not have 'orthogonal_'"),
+    (tg.utils, "checkpoint", r"tinygrad_edu\.utils does not have"),
+    (tg.utils.data, "Samplerr", r"Nearby here: Sampler"),
+    (tg.tensor([1.0]), "stft", r"Tensor does not have 'stft'"),
+    (tg.tensor([1.0]), "cudaa", r"GPUs.*Nearby here: cuda"),
+], ids=["conv2d", "Conv2d", "LSTM", "MaxPool2d", "attention", "float16", "Linearr", "addd",
+        "lr_scheduler", "AdamW", "Variable", "init", "utils", "data", "Tensor.stft",
+        "Tensor.cudaa"])
 def test_out_of_scope_names_say_so_and_point_nearby(module, name, says):
     assert getattr(module, name, "default") == "default"
     with pytest.raises(AttributeError) as info:
@@ -1918,3 +1929,8 @@ def test_python_probes_of_dunder_names_stay_plain_attribute_errors():
     assert type(info.value) is AttributeError
     from tinygrad_edu import testing  # a submodule is still importable through from-import
     assert testing.__name__ == "tinygrad_edu.testing"
+    for obj, name in [(tg.tensor([1.0]), "__array_interface__"), (tg.optim, "__path__"),
+                      (tg.tensor([1.0]), "_repr_html_")]:
+        with pytest.raises(AttributeError) as info:
+            getattr(obj, name)
+        assert type(info.value) is AttributeError, name

@@ -29,6 +29,7 @@ import numpy as np
 
 from . import autograd, more_ops
 from .modes import enable_grad
+from .scope import missing_attribute
 from .tensor import Tensor
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "vhp", "hvp"]
@@ -270,7 +271,7 @@ def _checks_on_first_use(name):
     if name in ("gradcheck", "gradgradcheck"):
         from . import testing
         return getattr(testing, name)
-    raise AttributeError(f"module 'tinygrad_edu.autograd' has no attribute {name!r}")
+    raise missing_attribute("tinygrad_edu.autograd", name, vars(autograd))
 
 
 autograd.__getattr__ = _checks_on_first_use

@@ -40,7 +40,8 @@ def _input_ndim(node, index):
     target = node.grad_targets[index]
     if target is None:
         return None
-    shape = target.out_shape if hasattr(target, "out_shape") else target._data.shape
+    data = getattr(target, "_data", None)  # a leaf Tensor holds its data; a Node its out_shape
+    shape = target.out_shape if data is None else data.shape
     return len(shape)
 
 

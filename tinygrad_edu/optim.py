@@ -22,6 +22,7 @@ import numpy as np
 
 from .autograd import enable_grad, no_grad
 from .tensor import Tensor
+from .scope import missing_attribute as _missing_attribute
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop"]
 
@@ -493,3 +494,8 @@ class RMSprop(Optimizer):
                 w -= lr * (g / denom)
             _changed_in_place(p)
         return loss
+
+
+def __getattr__(name):
+    """A name torch.optim has and this engine lacks: NotInEngine (an AttributeError)."""
+    raise _missing_attribute(__name__, name, globals())

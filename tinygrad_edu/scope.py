@@ -4,8 +4,9 @@ name outside it gives.
 The scope is the API of fully connected networks on the CPU: the names below, each with
 PyTorch's signature, defaults, dtype rules and errors.  docs/pytorch-coverage.md is generated
 from these lists (``python -m tools.coverage``), tests/test_pytorch_scope.py compares every
-present name with PyTorch, and a missing attribute of ``tinygrad_edu``, ``tinygrad_edu.nn`` or
-``tinygrad_edu.nn.functional`` raises ``NotInEngine``: an AttributeError (so ``hasattr`` and
+present name with PyTorch, and a missing attribute of ``tinygrad_edu``, its modules that stand
+for PyTorch's (``nn``, ``nn.functional``, ``nn.init``, ``optim``, ``autograd``, ``utils``,
+``utils.data``) or a Tensor raises ``NotInEngine``: an AttributeError (so ``hasattr`` and
 ``getattr(…, default)`` still work) that says whether the name is in the scope but not written
 yet, or outside it, and names what the engine has nearby.
 """
@@ -78,8 +79,16 @@ class NotInEngine(AttributeError):
     """A PyTorch name this engine does not have (an AttributeError, so hasattr still works)."""
 
 
+# module (or "Tensor") -> PyTorch's name for it, and the scope's names there.  The scope of the
+# other modules is what they hold (issue 15 lists no more of them).
 _NAMESPACES = {"tinygrad_edu": ("torch", TORCH), "tinygrad_edu.nn": ("torch.nn", NN),
-               "tinygrad_edu.nn.functional": ("torch.nn.functional", FUNCTIONAL)}
+               "tinygrad_edu.nn.functional": ("torch.nn.functional", FUNCTIONAL),
+               "Tensor": ("torch.Tensor", {}),  # (every scope method is present: the doc)
+               "tinygrad_edu.nn.init": ("torch.nn.init", {}),
+               "tinygrad_edu.optim": ("torch.optim", {}),
+               "tinygrad_edu.autograd": ("torch.autograd", {}),
+               "tinygrad_edu.utils": ("torch.utils", {}),
+               "tinygrad_edu.utils.data": ("torch.utils.data", {})}
 
 # Areas outside the scope, each with what the engine offers instead.
 _AREAS = [
@@ -91,6 +100,10 @@ _AREAS = [
      "nn.Linear step by step in a loop of your own"),
     (r"(?i)attention|transformer", "attention is outside this engine: write it from matmul "
      "and softmax"),
+    (r"(?i)scheduler", "learning-rate schedulers are outside this engine: set the rate in your "
+     "loop, `for group in optimizer.param_groups: group['lr'] = new_lr`"),
+    (r"^Variable$", "Variable is PyTorch's old wrapper: a tensor made with requires_grad=True "
+     "does its job"),
     (r"(?i)cuda|mps|xpu|half|bfloat16|float16|complex|sparse|quantiz|distributed|compile|jit",
      "GPUs, other number formats and compilation are outside this engine: it runs float32/"
      "float64/int64/int32/bool on NumPy on the CPU"),
@@ -100,7 +113,8 @@ _AREAS = [
 def missing_attribute(module_name, name, namespace):
     """The NotInEngine error for `name` asked of a module, naming what it has nearby."""
     if name.startswith("_"):  # Python's and tools' own probes: no explanation
-        return AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        owner = "'Tensor' object" if module_name == "Tensor" else f"module {module_name!r}"
+        return AttributeError(f"{owner} has no attribute {name!r}")
     torch_name, groups = _NAMESPACES[module_name]
     present = sorted(n for n in namespace if not n.startswith("_"))
     near = difflib.get_close_matches(name, present, n=4, cutoff=0.6)

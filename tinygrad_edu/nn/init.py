@@ -19,6 +19,7 @@ import math
 from ..autograd import no_grad
 from ..tensor import Tensor
 from ..user_warnings import warn
+from ..scope import missing_attribute as _missing_attribute
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
@@ -152,3 +153,8 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator=generator)
+
+
+def __getattr__(name):
+    """A name torch.nn.init has and this engine lacks: NotInEngine (an AttributeError)."""
+    raise _missing_attribute(__name__, name, globals())

@@ -28,6 +28,7 @@ from ..functions import from_numpy, stack, tensor
 from ..random import Generator, rng
 from ..tensor import Tensor
 from ..user_warnings import warn
+from ..scope import missing_attribute as _missing_attribute
 
 __all__ = [
     "Dataset", "TensorDataset", "Subset", "DataLoader", "Sampler", "SequentialSampler",
@@ -473,3 +474,7 @@ class DataLoader:
             return len(self.batch_sampler)
         return len(self.sampler)
 
+
+def __getattr__(name):
+    """A name torch.utils.data has and this engine lacks: NotInEngine (an AttributeError)."""
+    raise _missing_attribute(__name__, name, globals())
