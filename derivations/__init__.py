@@ -10,20 +10,30 @@
     derivations.mlp.chain("relu", "identity", "mse")     # ∂L/∂Ŷ … ∂L/∂b₁, step by step
     derivations.elementwise.derive("scaled_tanh", "2*tanh(x)")
 
-Modules by topic: linalg, elementwise, reductions, softmax, losses, structural, mlp; exempt
-lists the ops with no gradient.  The proofs import nothing of tinygrad_edu; engine_bridge (the
+Modules by topic: linalg, elementwise, reductions, softmax, losses, structural, compositions (the
+operations built from primitives), mlp; exempt lists the ops with no gradient.  The proofs import nothing of tinygrad_edu; engine_bridge (the
 one module that does, inside its functions) compares every proved rule with the engine's
 gradients: ``engine_bridge.check_engine()``, ``python -m derivations check-engine``.
 Command line: ``python -m derivations``.
 """
 
-from . import elementwise, exempt, linalg, losses, mlp, reductions, softmax, structural
+from . import (
+    compositions,
+    elementwise,
+    exempt,
+    linalg,
+    losses,
+    mlp,
+    reductions,
+    softmax,
+    structural,
+)
 from .core import Case, Derivation, DerivationError, Grad, Operand, Proof
 from .exempt import EXEMPT
 from .registry import TOPICS, all_derivations, get, names, ops
 
 __all__ = [
     "EXEMPT", "TOPICS", "Case", "Derivation", "DerivationError", "Grad", "Operand", "Proof",
-    "all_derivations", "elementwise", "exempt", "get", "linalg", "losses", "mlp", "names", "ops",
+    "all_derivations", "compositions", "elementwise", "exempt", "get", "linalg", "losses", "mlp", "names", "ops",
     "reductions", "softmax", "structural",
 ]

@@ -20,6 +20,7 @@ TOPIC_TITLES = {
     "softmax": "Softmax",
     "structural": "Structural ops (proved as adjoints)",
     "losses": "Losses",
+    "compositions": "Compositions of primitives",
     "mlp": "The MLP chain",
 }
 
@@ -31,6 +32,7 @@ def _math(*lines):
 def _op_section(d):
     out = [f"### `{d.name}` — {d.title}", ""]
     kind = {"op": "engine op", "quantity": "composite quantity",
+            "composition": "composition of primitives (no backward rule of its own)",
             "learner": "a learner's function (example)"}.get(d.kind, d.kind)
     shapes = ", ".join(f"{op.name}: {op.shape_str}" for op in d.operands)
     out += [f"*{kind}* · shapes: {shapes}", ""]

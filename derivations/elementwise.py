@@ -50,7 +50,8 @@ def _negative_piece(values, params):
 
 
 def _unary(name, title, f, derivative, forward_text, grad_text, *, domain="real",
-           grad_closed=None, pieces=(), notes=(), uses=(), kind="op", cases=None, lemmas=()):
+           grad_closed=None, pieces=(), notes=(), uses=(), kind="op", cases=None, lemmas=(),
+           topic="elementwise"):
     """A derivation for out = f(A) with ∂L/∂A = G ⊙ f′(A).
 
     f, derivative: SymPy expressions in x (the derivative is the hand-derived f′ that the proof
@@ -62,7 +63,7 @@ def _unary(name, title, f, derivative, forward_text, grad_text, *, domain="real"
     forward_function = sp.Lambda(x, explicit(f))  # σ written out: the proof differentiates it
     case = cases or shape_cases(pieces=pieces)
     derivation = Derivation(
-        name, kind=kind, topic="elementwise", title=title,
+        name, kind=kind, topic=topic, title=title,
         forward_unicode=forward_text[0], forward_latex=forward_text[1],
         operands=[operand, G_], output_shape="n×m",
         grads=[Grad("A", closed, grad_text[0], grad_text[1], shape="n×m")],
@@ -298,11 +299,11 @@ B = B_.symbol
 
 
 def _binary(name, title, forward, grads, forward_text, *, domains=("real", "real"),
-            pieces=(), notes=(), extra_operands=()):
+            pieces=(), notes=(), extra_operands=(), kind="op", topic="elementwise"):
     operands = [Operand("A", ("n", "m"), domain=domains[0]),
                 Operand("B", ("n", "m"), domain=domains[1]), *extra_operands, G_]
     return Derivation(
-        name, kind="op", topic="elementwise", title=title,
+        name, kind=kind, topic=topic, title=title,
         forward_unicode=forward_text[0], forward_latex=forward_text[1],
         operands=operands, output_shape="n×m", grads=grads,
         forward=forward,

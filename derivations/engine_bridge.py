@@ -22,6 +22,10 @@ The engine has several code paths per rule, so each rule is checked on each that
     targets and weights      ∂L/∂Y of mse, bce, bce_with_logits; W and pos_weight P of the
                              weighted bce_with_logits (the engine's hand-written Functions)
     each MLP chain           at CHAIN_SHAPES random (n, d, h, o) and once with n·h > 4096
+    each composition         (primitives.COMPOSITIONS: the closed forms of compositions.py) its
+                             proof cases as numbers, then COMPOSITION_PATHS (1-D, batched,
+                             broadcast, > 4096) and the kinks of _composition_kinks, built with
+                             the public API (Tensor methods, nn.functional) a learner calls
 
 Tolerance: |engine − formula| ≤ tol · (|formula| + max(max |formula|, 10⁻³)), tol = 1e-9 for
 float64 and 2e-4 for float32; a wrong scale or sign is off by far more.
@@ -42,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from .compositions import SELU_ALPHA, SELU_SCALE, gather_key, reduced_shape
 from .core import DerivationError
 
 DTYPES = ("float64", "float32")
@@ -50,10 +55,15 @@ SCALE_FLOOR = 1e-3  # a gradient that is 0 in exact arithmetic (softmax over one
 # rounding noise in the formula; entries this small compare absolutely
 CHAIN_SHAPES = 20  # random (n, d, h, o) per MLP chain and dtype
 LARGE = (65, 64)  # 4160 entries: over speedups._WHERE_LIMIT = 4096
+# Compositions (derivations/compositions.py) that act entry by entry: the same paths as the
+# entrywise primitives
+COMPOSITION_ENTRYWISE = ("square", "lerp", "leaky_relu", "hardtanh", "relu6", "elu", "selu",
+                         "celu", "silu", "softplus", "mish", "gelu", "softsign", "hardsigmoid",
+                         "hardswish", "logsigmoid", "tanhshrink", "threshold")
 ENTRYWISE = ("neg", "pow", "exp", "log", "sqrt", "sin", "cos", "log1p", "expm1", "erf", "abs",
              "relu", "tanh", "sigmoid", "clamp", "cast", "clone", "sub", "mul", "div",
-             "pow_tensor", "maximum", "minimum", "where")
-BROADCASTING = ("add", "sub", "mul", "div", "pow_tensor", "maximum", "minimum", "where")
+             "pow_tensor", "maximum", "minimum", "where") + COMPOSITION_ENTRYWISE
+BROADCASTING = ("add", "sub", "mul", "div", "pow_tensor", "maximum", "minimum", "where", "lerp")
 ROW_LOSSES = ("mse", "bce", "bce_with_logits", "bce_with_logits_weighted")
 CLASS_LOSSES = ("cross_entropy", "softmax_cross_entropy", "softmax_cross_entropy_soft")
 
@@ -159,8 +169,93 @@ def compositions():
     for reduce, suffix in (("mean", ""), ("sum", "_sum")):
         for base, build in losses(reduce).items():
             table[base + suffix] = build
+    table.update(_composition_builds())
     for chain in mlp.all_chains():
         table[chain.name] = _chain_composition(chain)
+    return table
+
+
+def _composition_builds():
+    """{name: build(T, params)} for tinygrad_edu.primitives.COMPOSITIONS, through the public
+    API a learner calls (Tensor methods, torch-style functions, nn.functional)."""
+    import warnings
+
+    import tinygrad_edu as tg
+    import tinygrad_edu.nn.functional as F
+
+    def all_dims(p):  # amax/amin: () means every dim
+        return () if p.get("dim") is None else p["dim"]
+
+    def reduce_args(p):
+        return {"dim": p.get("dim"), "keepdim": p.get("keepdim", False)}
+
+    def kl_div(T, p):
+        with warnings.catch_warnings():  # 'mean' warns, as PyTorch's
+            warnings.simplefilter("ignore")
+            return F.kl_div(T["X"], T["Y"], reduction=p["reduction"],
+                            log_target=bool(p.get("log_target")))
+
+    def activation(name, *keys):
+        function = getattr(F, name)
+        return lambda T, p: function(T["A"], *[float(p[k]) for k in keys])
+
+    table = {
+        "amax": lambda T, p: T["A"].amax(all_dims(p), p.get("keepdim", False)),
+        "amin": lambda T, p: T["A"].amin(all_dims(p), p.get("keepdim", False)),
+        "logsumexp": lambda T, p: T["A"].logsumexp(p["dim"], p.get("keepdim", False)),
+        "prod": lambda T, p: T["A"].prod(**reduce_args(p)),
+        "cumsum": lambda T, p: T["A"].cumsum(p["dim"]),
+        "var": lambda T, p: T["A"].var(correction=p.get("correction", 1), **reduce_args(p)),
+        "std": lambda T, p: T["A"].std(correction=p.get("correction", 1), **reduce_args(p)),
+        "norm": lambda T, p: T["A"].norm(p=p["p"], **reduce_args(p)),
+        "dot": lambda T, p: T["a"].dot(T["b"]),
+        "mv": lambda T, p: T["M"].mv(T["v"]),
+        "bmm": lambda T, p: T["A"].bmm(T["B"]),
+        "outer": lambda T, p: T["a"].outer(T["b"]),
+        "addmm": lambda T, p: T["C"].addmm(T["M1"], T["M2"], beta=float(p["beta"]),
+                                           alpha=float(p["alpha"])),
+        "einsum": lambda T, p: tg.einsum(p["equation"], T["A"], T["B"]),
+        "square": lambda T, p: T["A"].square(),
+        "lerp": lambda T, p: T["A"].lerp(T["B"], T["W"]),
+        "flip": lambda T, p: T["A"].flip(list(p["dims"])),
+        "tril": lambda T, p: T["A"].tril(p.get("diagonal", 0)),
+        "triu": lambda T, p: T["A"].triu(p.get("diagonal", 0)),
+        "gather": lambda T, p: T["A"].gather(p["dim"], tg.tensor(p["index"])),
+        "masked_fill": lambda T, p: T["A"].masked_fill(T["C"], T["V"]),
+        "embedding": lambda T, p: F.embedding(tg.tensor(p["indices"]), T["W"]),
+        "leaky_relu": activation("leaky_relu", "negative_slope"),
+        "hardtanh": activation("hardtanh", "min_val", "max_val"),
+        "relu6": activation("relu6"),
+        "elu": activation("elu", "alpha"),
+        "selu": activation("selu"),
+        "celu": activation("celu", "alpha"),
+        "silu": activation("silu"),
+        "softplus": activation("softplus", "beta", "threshold"),
+        "mish": activation("mish"),
+        "gelu": lambda T, p: F.gelu(T["A"], approximate="tanh" if p.get("approximate_tanh")
+                                    else "none"),
+        "softsign": activation("softsign"),
+        "hardsigmoid": activation("hardsigmoid"),
+        "hardswish": activation("hardswish"),
+        "logsigmoid": activation("logsigmoid"),
+        "tanhshrink": activation("tanhshrink"),
+        "threshold": activation("threshold", "threshold", "value"),
+        "softmin": lambda T, p: F.softmin(T["A"], p["dim"]),
+        "prelu": lambda T, p: F.prelu(T["A"], T["W"]),
+        "layer_norm": lambda T, p: F.layer_norm(T["X"], (T["X"].shape[-1],), T["W"], T["b"],
+                                                float(p["eps"])),
+        "batch_norm": lambda T, p: F.batch_norm(T["X"], None, None, T["W"], T["b"],
+                                                training=True, eps=float(p["eps"])),
+        "l1_loss": lambda T, p: F.l1_loss(T["X"], T["Y"], reduction=p["reduction"]),
+        "smooth_l1_loss": lambda T, p: F.smooth_l1_loss(T["X"], T["Y"], reduction=p["reduction"],
+                                                        beta=float(p["beta"])),
+        "huber_loss": lambda T, p: F.huber_loss(T["X"], T["Y"], reduction=p["reduction"],
+                                                delta=float(p["delta"])),
+        "kl_div": kl_div,
+        "nll_loss": lambda T, p: F.nll_loss(T["X"], tg.tensor(np.asarray(p["classes"])),
+                                            weight=T["W"], reduction=p["reduction"],
+                                            ignore_index=p.get("ignore_index", -100)),
+    }
     return table
 
 
@@ -360,6 +455,196 @@ def _sample(d, rng, shape, case=None):
     return arrays
 
 
+# --------------------------------------------------------------------------------------------
+# The compositions' paths beyond their proof cases (which run as the '2-D' checks)
+# --------------------------------------------------------------------------------------------
+
+def _direct_of(d):
+    return lambda arrays, params: _direct(d, arrays, params)
+
+
+def _reduction_paths(rows, same_shape=False):
+    """A reduction on a 1-D, a batched 3-D and a > 4096 A: (path, A's shape, params)."""
+    def paths(d, rng):
+        out = []
+        for path, shape, params in rows:
+            params = {**d.params, **params}
+            a = rng.normal(size=shape)
+            g_shape = shape if same_shape else reduced_shape(a, params.get("dim"),
+                                                             params.get("keepdim", False))
+            out.append((path, {"A": a, "G": rng.normal(size=g_shape)}, params, _direct_of(d)))
+        return out
+    return paths
+
+
+def _extreme_rows():
+    return [("1-D", (7,), {"dim": None}), ("batched 3-D", (2, 3, 4), {"dim": (0, 2)}),
+            ("> 4096", LARGE, {"dim": (1,)})]
+
+
+def _spread_rows(**batched):
+    return [("1-D", (7,), {"dim": None}), ("batched 3-D", (2, 3, 4), {"dim": (0, 2), **batched}),
+            ("> 4096", LARGE, {"dim": (1,), "keepdim": True})]
+
+
+def _arrays(rng, **shapes):
+    return {k: rng.normal(size=v) for k, v in shapes.items()}
+
+
+def _fixed(rows):
+    """Paths with given operand shapes: (path, {name: shape}, params, widened names or None,
+    full shape); widened operands are broadcast to the full shape for the rule, their
+    gradients summed back."""
+    def paths(d, rng):
+        out = []
+        for path, shapes, params, widened, full in rows:
+            arrays = _arrays(rng, **shapes)
+            params = {**d.params, **params}
+            if widened:
+                out.append((path, arrays, params, lambda a, p, w=widened, f=full:
+                            _broadcast(d, a, p, f, w)))
+            else:
+                out.append((path, arrays, params, _direct_of(d)))
+        return out
+    return paths
+
+
+def _rows_paths(names, params=None, sampled=False, extra=None):
+    """An op acting row by row (or entry by entry) on 1-D, batched 3-D and > 4096 operands."""
+    def paths(d, rng):
+        out = []
+        for path, shape in (("1-D", (6,)), ("batched 3-D", (2, 3, 4)), ("> 4096", LARGE)):
+            arrays = _sample(d, rng, shape) if sampled else _arrays(rng, **{k: shape
+                                                                             for k in names})
+            out.append((path, arrays, dict(params or {}), lambda a, p: _on_rows(
+                d, a, {} if extra else p, set(names) & set(a), extra)))
+        return out
+    return paths
+
+
+def _masked_fill_paths(d, rng):
+    out = []
+    for path, shape in (("1-D", (6,)), ("batched 3-D", (2, 3, 4)), ("> 4096", LARGE)):
+        arrays = {"A": rng.normal(size=shape), "C": rng.random(size=shape) < 0.5,
+                  "V": rng.normal(size=()), "G": rng.normal(size=shape)}
+        out.append((path, arrays, {}, lambda a, p: _on_rows(d, a, p, {"A", "C", "G"})))
+    arrays = {"A": rng.normal(size=(4, 5)), "C": rng.random(size=(1, 5)) < 0.5,
+              "V": rng.normal(size=()), "G": rng.normal(size=(4, 5))}
+    out.append(("broadcast mask", arrays, {}, lambda a, p: _broadcast(d, a, p, (4, 5), {"C"})))
+    return out
+
+
+def _gather_paths(d, rng):
+    index = rng.integers(0, LARGE[1], size=(LARGE[0], 70))
+    params = {"dim": 1, "index": index, "key": gather_key(index, 1)}
+    arrays = _arrays(rng, A=LARGE, G=index.shape)
+    return [("> 4096", arrays, params, _direct_of(d))]
+
+
+def _embedding_paths(d, rng):
+    indices = rng.integers(0, 100, size=(7, 9))
+    arrays = _arrays(rng, W=(100, 50), G=(7, 9, 50))
+    return [("> 4096", arrays, {"indices": indices, "key": (indices,)}, _direct_of(d))]
+
+
+def _nll_paths(d, rng):
+    classes = rng.integers(0, 2, size=2100)
+    arrays = {"X": rng.normal(size=(2100, 2)), "W": rng.uniform(0.5, 2.0, size=2)}
+    params = {"classes": classes, "reduction": "mean", "ignore_index": -100}
+    return [("> 4096", arrays, params, _direct_of(d))]
+
+
+def _channels_last(d, arrays, params):
+    """batch_norm of an (N, C, L) input: the rule on its (N·L) × C rows."""
+    def formula():
+        x, g = arrays["X"], arrays["G"]
+
+        def rows(t):
+            return np.moveaxis(t, 1, -1).reshape(-1, t.shape[1])
+
+        def back(r):
+            return np.moveaxis(r.reshape(x.shape[0], x.shape[2], x.shape[1]), -1, 1)
+        grads = d.numpy(X=rows(x), W=arrays["W"], b=arrays["b"], G=rows(g), **params)
+        return {"X": back(grads["X"]), "W": grads["W"], "b": grads["b"]}
+    return formula
+
+
+def _batch_norm_paths(d, rng):
+    return [("batched 3-D", _arrays(rng, X=(3, 4, 5), W=(4,), b=(4,), G=(3, 4, 5)), d.params,
+             lambda a, p: _channels_last(d, a, p)),
+            ("> 4096", _arrays(rng, X=LARGE, W=(64,), b=(64,), G=LARGE), d.params,
+             _direct_of(d))]
+
+
+def _layer_norm_paths(d, rng):
+    return [("batched 3-D", _arrays(rng, X=(2, 3, 4), W=(4,), b=(4,), G=(2, 3, 4)), d.params,
+             lambda a, p: _on_rows(d, a, p, {"X", "G"})),
+            ("> 4096", _arrays(rng, X=LARGE, W=(64,), b=(64,), G=LARGE), d.params,
+             _direct_of(d))]
+
+
+def _loss_paths(params):
+    """A loss of X and Y (each in its domain) on 1-D, batched 3-D and > 4096 entries."""
+    return _rows_paths(("X", "Y"), params, sampled=True)
+
+
+SCALED = {"beta": 0.5, "alpha": -2.0}  # addmm's β and α on its broadcast paths
+
+COMPOSITION_PATHS = {
+    "amax": _reduction_paths(_extreme_rows()),
+    "amin": _reduction_paths(_extreme_rows()),
+    "logsumexp": _reduction_paths([("1-D", (7,), {"dim": 0}),
+                                   ("batched 3-D", (2, 3, 4), {"dim": 2}),
+                                   ("> 4096", LARGE, {"dim": 1, "keepdim": True})]),
+    "prod": _reduction_paths([("1-D", (7,), {"dim": None}), ("batched 3-D", (2, 3, 4),
+                                                              {"dim": 1}),
+                              ("> 4096", LARGE, {"dim": 1})]),
+    "cumsum": _reduction_paths([("1-D", (7,), {"dim": 0}), ("batched 3-D", (2, 3, 4),
+                                                             {"dim": 1}),
+                                ("> 4096", LARGE, {"dim": 0})], same_shape=True),
+    "var": _reduction_paths(_spread_rows(correction=0)),
+    "std": _reduction_paths(_spread_rows(correction=0)),
+    "norm": _reduction_paths([("1-D", (7,), {"p": 2, "dim": None}),
+                              ("batched 3-D", (2, 3, 4), {"p": 1, "dim": (0, 2)}),
+                              ("> 4096", LARGE, {"p": 3, "dim": (1,)})]),
+    "dot": _fixed([("> 4096", {"a": (5000,), "b": (5000,), "G": ()}, {}, None, None)]),
+    "mv": _fixed([("> 4096", {"M": (70, 65), "v": (65,), "G": (70,)}, {}, None, None)]),
+    "outer": _fixed([("> 4096", {"a": (70,), "b": (65,), "G": (70, 65)}, {}, None, None)]),
+    "bmm": _fixed([("> 4096", {"A": (3, 40, 36), "B": (3, 36, 5), "G": (3, 40, 5)}, {},
+                    None, None)]),
+    "addmm": _fixed([("broadcast row", {"C": (5,), "M1": (4, 3), "M2": (3, 5), "G": (4, 5)},
+                      SCALED, {"C"}, (4, 5)),
+                     ("broadcast column", {"C": (4, 1), "M1": (4, 3), "M2": (3, 5),
+                                           "G": (4, 5)}, SCALED, {"C"}, (4, 5)),
+                     ("> 4096", {"C": (70, 65), "M1": (70, 3), "M2": (3, 65), "G": (70, 65)},
+                      {}, None, None)]),
+    "einsum": _fixed([("> 4096", {"A": (70, 65), "B": (65, 3), "G": (70, 3)},
+                       {"equation": "ij,jk->ik"}, None, None)]),
+    "lerp": _fixed([("broadcast weight", {"A": (4, 5), "B": (4, 5), "W": (1, 5), "G": (4, 5)},
+                     {}, {"W"}, (4, 5))]),
+    "flip": _fixed([("1-D", {"A": (7,), "G": (7,)}, {"dims": (0,)}, None, None),
+                    ("> 4096", {"A": LARGE, "G": LARGE}, {"dims": (1,)}, None, None)]),
+    "tril": _fixed([("> 4096", {"A": (3, 40, 36), "G": (3, 40, 36)}, {"diagonal": 1}, None,
+                     None)]),
+    "triu": _fixed([("> 4096", {"A": (3, 40, 36), "G": (3, 40, 36)}, {"diagonal": -2}, None,
+                     None)]),
+    "gather": _gather_paths,
+    "embedding": _embedding_paths,
+    "masked_fill": _masked_fill_paths,
+    "prelu": _fixed([("> 4096", {"A": LARGE, "W": (64,), "G": LARGE}, {}, None, None),
+                     ("broadcast slope", {"A": (4, 5), "W": (1,), "G": (4, 5)}, {}, {"W"},
+                      (5,))]),
+    "softmin": _rows_paths(("A", "G"), {"dim": -1}, extra={"dim": 1}),
+    "layer_norm": _layer_norm_paths,
+    "batch_norm": _batch_norm_paths,
+    "l1_loss": _loss_paths({"reduction": "mean"}),
+    "smooth_l1_loss": _loss_paths({"reduction": "mean", "beta": 0.5}),
+    "huber_loss": _loss_paths({"reduction": "sum", "delta": 0.5}),
+    "kl_div": _loss_paths({"reduction": "sum", "log_target": 1}),
+    "nll_loss": _nll_paths,
+}
+
+
 def _op_checks(d, rng, dtype):
     """The checks of one op or loss derivation at one dtype."""
     checks = []
@@ -432,6 +717,9 @@ def _op_checks(d, rng, dtype):
             if name in ("max", "min"):
                 params["kind"] = name
             add(path, arrays, params, lambda a, p: _direct(d, a, p))
+    if name in COMPOSITION_PATHS:
+        for path, arrays, params, formula_of in COMPOSITION_PATHS[name](d, rng):
+            add(path, arrays, params, formula_of)
     base = name.removesuffix("_sum")
     if base in ROW_LOSSES:
         for path, shape in (("1-D", (6,)), ("batched 3-D", (2, 3, 4)), ("> 4096", LARGE)):
@@ -488,6 +776,61 @@ def _matmul_checks(d, rng, dtype):
     return checks
 
 
+def _row(*values):
+    return np.array([values], dtype=float)
+
+
+def _composition_kinks(g):
+    """At each composition's kinks and ties: (name, arrays, params), exact in both dtypes."""
+    elu_at = {"A": _row(0.0, -1.0, 1.0, -0.0, 2.0), "G": g}
+    at_three = {"A": _row(-3.0, 3.0, 0.0, -4.0, 4.0), "G": g}
+    zero = _row(0.0, 0.0, 0.0, 0.0, 0.0)
+    widths = {"X": _row(0.5, -0.5, 0.0, 1.0, -3.0), "Y": zero}
+    return [
+        ("leaky_relu", {"A": _row(-1.0, 0.0, 2.0, -0.0, 0.5), "G": g}, {"negative_slope": 0.2}),
+        ("hardtanh", {"A": _row(-1.0, 1.0, 0.5, -2.0, 3.0), "G": g},
+         {"min_val": -1.0, "max_val": 1.0}),
+        ("relu6", {"A": _row(0.0, 6.0, 3.0, -1.0, 7.0), "G": g}, {}),
+        ("elu", elu_at, {"alpha": 0.5}),
+        ("celu", elu_at, {"alpha": 0.5}),
+        ("selu", elu_at, {"alpha": SELU_ALPHA, "scale": SELU_SCALE}),
+        ("threshold", {"A": _row(0.5, 1.0, -1.0, 0.5, 2.0), "G": g},
+         {"threshold": 0.5, "value": -2.0}),
+        ("softplus", {"A": _row(1.5, 1.0, 2.0, -1.0, 1.5), "G": g},
+         {"beta": 2.0, "threshold": 3.0}),
+        ("hardsigmoid", at_three, {}),
+        ("hardswish", at_three, {}),
+        ("softsign", {"A": _row(0.0, -0.0, 1.0, -1.0, 0.0), "G": g}, {}),
+        ("prelu", {"A": np.array([[0.0, -1.0, 2.0], [-0.0, 0.0, -3.0]]),
+                   "W": np.array([0.25, 0.5, 2.0]), "G": np.array([[1.0, 2.0, 3.0],
+                                                                    [4.0, 5.0, 6.0]])}, {}),
+        ("l1_loss", {"X": _row(1.0, 2.0, 3.0, 0.0, -1.0), "Y": _row(1.0, 0.0, 3.0, 0.0, 1.0)},
+         {"reduction": "sum"}),
+        ("smooth_l1_loss", widths, {"reduction": "sum", "beta": 0.5}),
+        ("huber_loss", widths, {"reduction": "mean", "delta": 0.5}),
+        ("amax", {"A": np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]), "G": np.array([1.0, 2.0])},
+         {"dim": (1,), "keepdim": False, "kind": "max"}),
+        ("amax", {"A": np.array([[1.0, 3.0, 3.0], [0.0, 3.0, 2.0]]), "G": np.array(2.0)},
+         {"dim": None, "keepdim": False, "kind": "max"}),
+        ("amin", {"A": np.array([[1.0, -3.0, 3.0], [-3.0, 3.0, -3.0]]), "G": np.array(2.0)},
+         {"dim": None, "keepdim": False, "kind": "min"}),
+        ("amin", {"A": np.array([[1.0, 1.0, 3.0], [5.0, 2.0, 2.0]]),
+                  "G": np.array([[1.0], [2.0]])}, {"dim": (1,), "keepdim": True, "kind": "min"}),
+        ("norm", {"A": np.array([[0.0, 0.0, 0.0], [1.0, -2.0, 2.0]]), "G": np.array([1.0, 2.0])},
+         {"p": 2, "dim": (1,), "keepdim": False}),
+        ("norm", {"A": np.array([[0.0, 0.0, 0.0], [1.0, 0.0, -2.0]]), "G": np.array([1.0, 2.0])},
+         {"p": 1, "dim": (1,), "keepdim": False}),
+        ("norm", {"A": np.array([[0.0, 0.0, 0.0], [1.0, 0.0, -2.0]]), "G": np.array([1.0, 2.0])},
+         {"p": 3, "dim": (1,), "keepdim": False}),
+        ("std", {"A": np.array([[1.5, 1.5, 1.5], [1.0, 2.0, 4.0]]), "G": np.array([1.0, 2.0])},
+         {"dim": (1,), "keepdim": False, "correction": 1}),
+        ("prod", {"A": np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 3.0]]), "G": np.array([1.0, 2.0])},
+         {"dim": 1, "keepdim": False}),
+        ("prod", {"A": np.array([[0.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), "G": np.array(2.0)},
+         {"dim": None, "keepdim": False}),
+    ]
+
+
 def _kink_checks(derivations):
     """At the kink itself: the closed form's convention against the engine (float64 and
     float32; the values are exact in both)."""
@@ -513,6 +856,7 @@ def _kink_checks(derivations):
         ("min", {"A": np.array([[1.0, 1.0, 3.0], [5.0, 2.0, 2.0]]),
                  "G": np.array([[1.0], [2.0]])}, {"dim": 1, "keepdim": True, "kind": "min"}),
     ]
+    rows += _composition_kinks(g)
     checks = []
     for name, arrays, params in rows:
         d = by_name.get(name)

@@ -21,6 +21,7 @@ Modes of an ``Env``:
 """
 
 import functools
+import math
 
 import numpy as np
 import sympy as sp
@@ -67,6 +68,27 @@ class softmax_entry(sp.Function):
         return sp.exp(row[int(k)]) / sum(sp.exp(z) for z in row)
 
 
+class reciprocal0(sp.Function):
+    """1/x, and 0 at x = 0: PyTorch's convention where a norm or a standard deviation is 0
+    (the gradient there is 0, not 0 · ∞).  A plain symbol stays unevaluated (so a Lambda
+    keeps the convention for numbers); an expression not known to be 0 is 1/x, the rule a
+    proof checks where the value is not 0."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sp.Integer(0)
+        if not x.is_Symbol:
+            return 1 / x
+        return None
+
+    def _latex(self, printer):
+        return r"%s^{+}" % printer.parenthesize(self.args[0], 1000)
+
+    def _sympystr(self, printer):
+        return "1/⁺(%s)" % printer._print(self.args[0])
+
+
 def explicit(expr):
     """Replace the opaque σ and softmax entries by their definitions in terms of exp."""
     return expr.replace(sigmoid, lambda x: 1 / (1 + sp.exp(-x))).replace(
@@ -80,7 +102,19 @@ def numpy_sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-NUMPY_FUNCTIONS = {"sigmoid": numpy_sigmoid}
+def numpy_reciprocal0(x):
+    """1/x with 0 where x = 0."""
+    x = np.asarray(x, dtype=float)
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, 1 / safe)
+
+
+def numpy_erf(x):
+    """erf entrywise (NumPy has none; math.erf is accurate to double precision)."""
+    return np.vectorize(math.erf, otypes=[float])(np.asarray(x, dtype=float))
+
+
+NUMPY_FUNCTIONS = {"sigmoid": numpy_sigmoid, "reciprocal0": numpy_reciprocal0, "erf": numpy_erf}
 
 
 @functools.cache

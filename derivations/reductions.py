@@ -21,6 +21,15 @@ G_ = Operand("G", None, role="upstream", shape_text="A's shape without the reduc
 A, G = A_.symbol, G_.symbol
 
 
+def entries_reduced(shape, dim):
+    """N, the number of entries each output of a reduction over `dim` (None: all, an int or
+    a tuple of dims) gathers from an input of `shape`."""
+    if dim is None:
+        return int(np.prod(shape))
+    dims = (dim,) if isinstance(dim, int) else dim
+    return int(np.prod([shape[i] for i in dims]))
+
+
 class UnreduceMean(Unreduce):
     """G / N put back in A's shape, N the number of entries averaged.  Args: (G, A)."""
 
@@ -28,10 +37,7 @@ class UnreduceMean(Unreduce):
     latex_name = r"\operatorname{unreduce\_mean}"
 
     def compute(self, env, g, a):
-        dim = env.params.get("dim")
-        dims = (dim,) if isinstance(dim, int) else dim
-        shape = np.shape(a)
-        count = int(np.prod(shape)) if dims is None else int(np.prod([shape[i] for i in dims]))
+        count = entries_reduced(np.shape(a), env.params.get("dim"))
         return Unreduce.compute(self, env, g, a) * env.scalar(sp.Rational(1, count))
 
 
@@ -86,10 +92,7 @@ def sum_():
 def mean():
     def forward(values, params):
         total = _sum_forward(values, params)
-        shape = values["A"].shape
-        dim = params.get("dim")
-        count = int(np.prod(shape)) if dim is None else int(np.prod([shape[i] for i in dim]))
-        return total * sp.Rational(1, count)
+        return total * sp.Rational(1, entries_reduced(values["A"].shape, params.get("dim")))
 
     return Derivation(
         "mean", kind="op", topic="reductions", title="mean over all entries or along dims",

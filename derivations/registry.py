@@ -4,13 +4,15 @@ Built fresh on each call (nothing is cached across runs); a Derivation's name is
 name in tinygrad_edu.primitives.PRIMITIVES, or a quantity's name (losses, linear, split, mlp_…).
 """
 
-from . import elementwise, linalg, losses, mlp, reductions, softmax, structural
+from . import compositions, elementwise, linalg, losses, mlp, reductions, softmax, structural
 from .core import DerivationError, did_you_mean
 
-TOPICS = ("linalg", "elementwise", "reductions", "softmax", "structural", "losses", "mlp")
+TOPICS = ("linalg", "elementwise", "reductions", "softmax", "structural", "losses",
+          "compositions", "mlp")
 
 _MODULES = {"linalg": linalg, "elementwise": elementwise, "reductions": reductions,
-            "softmax": softmax, "structural": structural, "losses": losses, "mlp": mlp}
+            "softmax": softmax, "structural": structural, "losses": losses,
+            "compositions": compositions, "mlp": mlp}
 
 
 def all_derivations(topics=TOPICS):

@@ -380,3 +380,74 @@ def test_the_kink_convention_in_the_chain_is_what_the_engine_does():
     report = engine_bridge.check_engine([chain], chain_shapes=2)
     assert report.failures
     assert all("[chain kink" in failure for failure in report.failures), report.failures
+
+
+# --------------------------------------------------------------------------------------------
+# The compositions (tinygrad_edu.primitives.COMPOSITIONS): each on its paths, kinks included,
+# and a wrong engine composition fails
+# --------------------------------------------------------------------------------------------
+
+def _declared_paths(d):
+    """The paths check-engine generates for a composition: its proof cases as '2-D', the
+    entrywise paths, its own extra paths and its kinks."""
+    name = d.name
+    paths = {"2-D"}
+    if name in engine_bridge.ENTRYWISE:
+        paths |= {"1-D", "batched 3-D", "> 4096", "> 4096 batched"}
+    if name in engine_bridge.BROADCASTING:
+        paths |= {"broadcast row", "broadcast column", "broadcast (m,)"}
+    if name in engine_bridge.COMPOSITION_PATHS:
+        rows = engine_bridge.COMPOSITION_PATHS[name](d, np.random.default_rng(0))
+        assert rows, f"{name}: its path function yields no check"
+        paths |= {path for path, *_ in rows}
+    kinks = engine_bridge._composition_kinks(np.ones((1, 5)))
+    if name in {row[0] for row in kinks}:
+        paths.add("kink")
+    return paths
+
+
+@pytest.mark.parametrize("dtype", engine_bridge.DTYPES)
+def test_every_composition_runs_every_path_it_declares(report, dtype):
+    from tinygrad_edu.primitives import COMPOSITIONS
+    built = {d.name: d for d in derivations.all_derivations(("compositions",))}
+    for name in COMPOSITIONS:
+        paths = _declared_paths(built[name])
+        assert len(paths) >= 2 or name in ("nll_loss",), (name, paths)
+        missing = paths - _paths(report, name, dtype)
+        assert not missing, f"{name} ({dtype}) never ran on: {sorted(missing)}"
+    ran = {path for (name, path, t) in report.detail if name in COMPOSITIONS and t == dtype}
+    assert {"1-D", "batched 3-D", "> 4096", "kink", "broadcast row"} <= ran
+
+
+def test_every_composition_kink_is_checked_in_both_dtypes(report):
+    kinks = engine_bridge._composition_kinks(np.ones((1, 5)))
+    assert len(kinks) >= 20
+    for name in {row[0] for row in kinks}:
+        for dtype in engine_bridge.DTYPES:
+            assert report.detail.get((name, "kink", dtype), 0) > 0, (name, dtype)
+
+
+def test_a_wrong_engine_composition_fails_the_bridge(monkeypatch):
+    import tinygrad_edu.nn.functional as F
+    from tinygrad_edu.tensor import Tensor
+    right_elu, right_var = F._elu, Tensor.var
+    monkeypatch.setattr(F, "_elu", lambda x, alpha, scale: right_elu(x, 1.0, scale))  # α lost
+    report = engine_bridge.check_engine(["elu", "celu"])
+    assert not report.ok and all(f.startswith(("elu", "celu")) for f in report.failures)
+
+    def biased(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
+        return right_var(self, dim, correction=0, keepdim=keepdim)
+    monkeypatch.setattr(Tensor, "var", biased)  # 1/N for 1/(N − 1)
+    report = engine_bridge.check_engine(["var"])
+    assert not report.ok and report.failures
+
+
+def test_a_wrong_kink_convention_in_the_engine_fails_at_the_kink_only(monkeypatch):
+    """hardtanh written as clamp passes the gradient at ±1 (PyTorch's hardtanh does not): only
+    the kink checks see it."""
+    import tinygrad_edu.nn.functional as F
+    monkeypatch.setattr(F, "hardtanh", lambda x, lo=-1.0, hi=1.0, inplace=False:
+                        x.clamp(min=lo, max=hi))
+    report = engine_bridge.check_engine(["hardtanh"])
+    assert report.failures
+    assert all("[kink" in f for f in report.failures), report.failures
