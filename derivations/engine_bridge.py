@@ -288,11 +288,15 @@ def _chain_composition(chain):
     return build
 
 
-def engine_gradients(derivation, arrays, params, dtype="float64", build=None):
+def engine_gradients(derivation, arrays, params, dtype="float64", build=None, frozen=(),
+                     seed=None, create_graph=False):
     """The engine's .grad for every gradient of the derivation: {wrt: float64 array}.
 
     arrays: the inputs (and the upstream G for an op) in the engine's shapes; float arrays are
-    made Tensors of `dtype`, inputs with requires_grad.  An op's scalar loss is ⟨G, out⟩.
+    made Tensors of `dtype`, inputs with requires_grad but those named in `frozen` (their
+    gradients are not asked for: the rule must still give the others).  An op's scalar loss
+    is ⟨G, out⟩; a loss's backward starts from `seed` (a number; 1 when None).  create_graph:
+    the backward runs each rule on Tensors (the path gradients of gradients take).
     """
     import tinygrad_edu as tg
 
@@ -306,7 +310,7 @@ def engine_gradients(derivation, arrays, params, dtype="float64", build=None):
         if value.dtype != np.bool_:
             value = value.astype(dtype)
         tensors[op.name] = tg.tensor(value, requires_grad=op.role == "input"
-                                     and value.dtype != np.bool_)
+                                     and value.dtype != np.bool_ and op.name not in frozen)
     result = build(tensors, params)
     intermediates = {}
     if derivation.kind == "chain":
@@ -318,14 +322,20 @@ def engine_gradients(derivation, arrays, params, dtype="float64", build=None):
         loss = sum((out * tg.tensor(np.asarray(arrays[u]).astype(out.detach().numpy().dtype)))
                     .sum()
                    for u, out in zip(upstream, outputs))
-    loss.backward()
+    if seed is None:
+        loss.backward(create_graph=create_graph)
+    else:
+        loss.backward(tg.tensor(np.asarray(seed, loss.detach().numpy().dtype)),
+                      create_graph=create_graph)
     grads = {}
     for g in derivation.grads:
+        if g.wrt in frozen:
+            continue
         source = intermediates.get(g.wrt, tensors.get(g.wrt))
         if source is None or source.grad is None:
             raise DerivationError(f"{derivation.name}: the engine gave no gradient for "
                                   f"{g.wrt}")
-        grads[g.wrt] = source.grad.numpy().astype(np.float64)
+        grads[g.wrt] = source.grad.detach().numpy().astype(np.float64)
     return grads
 
 
@@ -344,6 +354,9 @@ class Check:
     arrays: dict
     params: dict
     formula: object
+    frozen: frozenset = frozenset()  # inputs made without requires_grad (not compared)
+    seed: float = None  # a loss's upstream gradient (backward(gradient=seed)); None: 1
+    create_graph: bool = False  # backward(create_graph=True): each rule run on Tensors
 
 
 @dataclass
@@ -661,6 +674,14 @@ def _op_checks(d, rng, dtype):
         if name == "cast" and dtype == "float64":  # out is float32: so is its gradient G
             arrays["G"] = arrays["G"].astype(np.float32).astype(np.float64)
         add("2-D", arrays, params, lambda a, p: _direct(d, a, p))
+    checks += _requires_grad_checks(d, rng, dtype)
+    if name == "pow":  # the exponents the rule treats apart (p = 0) or that make it G itself
+        for p in (1, 0):
+            add(f"p = {p}", _sample(d, rng, (3, 4)), {"p": p}, lambda a, p: _direct(d, a, p))
+    if name == "index_put":  # a negative index names the same place as its positive one
+        arrays = _arrays(rng, A=(4, 3), V=(2, 3), G=(4, 3))
+        add("negative key", arrays, {"key": (np.array([-1, 1]),)},
+            lambda a, p: _direct(d, a, p))
     if name in ENTRYWISE:
         base_params = d.numeric_cases()[0].params
         for path, shape in (("1-D", (int(rng.integers(2, 7)),)), ("batched 3-D", (2, 3, 4)),
@@ -700,7 +721,8 @@ def _op_checks(d, rng, dtype):
     if name == "matmul":
         checks += _matmul_checks(d, rng, dtype)
     if name == "linear":
-        for path, shape in (("batched 3-D", (2, 3, 4)), ("1-D", (4,))):
+        for path, shape in (("batched 3-D", (2, 3, 4)), ("batched 4-D", (2, 2, 3, 4)),
+                            ("1-D", (4,))):
             arrays = {"X": rng.normal(size=shape), "W": rng.normal(size=(5, 4)),
                       "b": rng.normal(size=(5,)), "G": rng.normal(size=shape[:-1] + (5,))}
             add(path, arrays, {}, lambda a, p: _on_rows(d, a, p, {"X", "G"}))
@@ -736,6 +758,43 @@ def _op_checks(d, rng, dtype):
     return checks
 
 
+UPSTREAM = -1.75  # a loss's upstream gradient on its 'upstream' path: exact in float32
+
+
+def _requires_grad_checks(d, rng, dtype):
+    """The paths that change what the rule is asked for, on the first proof case:
+
+        only X requires grad   each input of a rule with several, the others made without
+                               requires_grad: the rule reads needs_input_grad by position and
+                               must still give X's gradient (and X's alone is compared)
+        upstream G ≠ 1         a loss's backward(gradient=UPSTREAM): every gradient scales by it
+                               (loss.backward() alone always hands the loss's rule G = 1)
+        create_graph           backward(create_graph=True): the rule runs on Tensors, the path
+                               gradients of gradients take (index_put and index: their Tensor
+                               branches are code of their own)
+    """
+    out = []
+    case = d.numeric_cases()[0]
+    sizes = {k: int(rng.integers(2, 6)) for k in "nmkdho"} if not case.shapes else None
+    arrays, params = d.sample(rng, case, dims=sizes)
+    arrays = _rounded(arrays, dtype)
+    inputs = [op.name for op in d.operands if op.role == "input"
+              and np.asarray(arrays[op.name]).dtype != np.bool_]
+    if len(inputs) > 1:
+        for name in inputs:
+            out.append(Check(d.name, f"only {name} requires grad", dtype, arrays, params,
+                             _direct(d, arrays, params), frozen=frozenset(inputs) - {name}))
+    if d.method == "loss":
+        def scaled(arrays=arrays, params=params):
+            return {k: UPSTREAM * v for k, v in d.numpy(**arrays, **params).items()}
+        out.append(Check(d.name, "upstream G ≠ 1", dtype, arrays, params, scaled,
+                         seed=UPSTREAM))
+    if d.name in ("index_put", "index"):
+        out.append(Check(d.name, "create_graph", dtype, arrays, params,
+                         _direct(d, arrays, params), create_graph=True))
+    return out
+
+
 def _matmul_checks(d, rng, dtype):
     """Batched, broadcast-batch and 1-D matrix products (the rule per matrix of the batch)."""
     normal = rng.normal
@@ -758,20 +817,31 @@ def _matmul_checks(d, rng, dtype):
             grads = d.numpy(**wide)
             return {k: _sum_to(v, arrays[k].shape) for k, v in grads.items()}
         checks.append(Check("matmul", path, dtype, arrays, {}, formula))
-    # 1-D: a vector A is a row (1×k), a vector B a column (k×1); out loses that axis
+    # 1-D: a vector A is a row (1×k), a vector B a column (k×1); out loses that axis.  Beside
+    # a batch, the row or column is broadcast over it (and its gradient summed back)
     a, b, m = normal(size=(4,)), normal(size=(4, 3)), normal(size=(2, 4))
     v = normal(size=(4,))
     one_d = [("1-D A", {"A": a, "B": b, "G": normal(size=(3,))},
-              {"A": (1, 4), "G": (1, 3)}),
+              {"A": (1, 4), "G": (1, 3)}, {}),
              ("1-D B", {"A": m, "B": v, "G": normal(size=(2,))},
-              {"B": (4, 1), "G": (2, 1)})]
-    for path, arrays, as_matrix in one_d:
+              {"B": (4, 1), "G": (2, 1)}, {}),
+             ("1-D A · 1-D B", {"A": a, "B": v, "G": normal(size=())},
+              {"A": (1, 4), "B": (4, 1), "G": (1, 1)}, {}),
+             ("batched A · 1-D B", {"A": normal(size=(3, 2, 4)), "B": v,
+                                    "G": normal(size=(3, 2))},
+              {"B": (4, 1), "G": (3, 2, 1)}, {"B": (3, 4, 1)}),
+             ("1-D A · batched B", {"A": a, "B": normal(size=(3, 4, 5)),
+                                    "G": normal(size=(3, 5))},
+              {"A": (1, 4), "G": (3, 1, 5)}, {"A": (3, 1, 4)})]
+    for path, arrays, as_matrix, widened in one_d:
         arrays = _rounded(arrays, dtype)
 
-        def formula(arrays=arrays, as_matrix=as_matrix):
-            grads = d.numpy(**{k: np.reshape(x, as_matrix.get(k, x.shape))
-                               for k, x in arrays.items()})
-            return {k: np.reshape(x, arrays[k].shape) for k, x in grads.items()}
+        def formula(arrays=arrays, as_matrix=as_matrix, widened=widened):
+            mats = {k: np.reshape(x, as_matrix.get(k, x.shape)) for k, x in arrays.items()}
+            grads = d.numpy(**{k: np.broadcast_to(x, widened.get(k, x.shape))
+                               for k, x in mats.items()})
+            return {k: np.reshape(_sum_to(x, mats[k].shape), arrays[k].shape)
+                    for k, x in grads.items()}
         checks.append(Check("matmul", path, dtype, arrays, {}, formula))
     return checks
 
@@ -857,14 +927,31 @@ def _kink_checks(derivations):
                  "G": np.array([[1.0], [2.0]])}, {"dim": 1, "keepdim": True, "kind": "min"}),
     ]
     rows += _composition_kinks(g)
+    # A = 0 with B = 0, 2, 1 (and A = 2, 1 away from it): the rule's conventions there
+    rows.append(("pow_tensor", {"A": _row(0.0, 0.0, 0.0, 2.0, 1.0),
+                                "B": _row(0.0, 2.0, 1.0, 1.0, 3.0), "G": g}, {}))
     checks = []
     for name, arrays, params in rows:
         d = by_name.get(name)
         if d is None:
             continue
+        formula = _pow_tensor_at_zero(d, arrays) if name == "pow_tensor" else \
+            _direct(d, arrays, params)
         for dtype in DTYPES:
-            checks.append(Check(name, "kink", dtype, arrays, params, _direct(d, arrays, params)))
+            checks.append(Check(name, "kink", dtype, arrays, params, formula))
     return checks
+
+
+def _pow_tensor_at_zero(d, arrays):
+    """pow_tensor's closed form (proved on A > 0) with the conventions its notes state,
+    PyTorch's, where the form reads 0·∞: ∂L/∂A = 0 where B = 0, ∂L/∂B = 0 where A = 0 and
+    B ≥ 0 (out ⊙ log A is 0·(−∞) there, or 1·(−∞) at B = 0)."""
+    def formula():
+        grads = d.numpy(**arrays)
+        a, b = arrays["A"], arrays["B"]
+        return {"A": np.where(b == 0, 0.0, grads["A"]),
+                "B": np.where((a == 0) & (b >= 0), 0.0, grads["B"])}
+    return formula
 
 
 def _initialised(chain, rng, sizes):
@@ -960,7 +1047,8 @@ def check_engine(names=None, seed=0, chain_shapes=CHAIN_SHAPES):
             with np.errstate(all="ignore"):
                 formula = check.formula()
                 engine = engine_gradients(d, check.arrays, check.params, check.dtype,
-                                          builds[check.name])
+                                          builds[check.name], check.frozen, check.seed,
+                                          check.create_graph)
         except Exception as e:  # an engine error is a failed check, reported with its op
             report.failures.append(f"{where}: {type(e).__name__}: {e}")
             report.failed_checks += 1
@@ -969,7 +1057,8 @@ def check_engine(names=None, seed=0, chain_shapes=CHAIN_SHAPES):
         report.paths[check.path] = report.paths.get(check.path, 0) + 1
         key = (check.name, check.path, check.dtype)
         report.detail[key] = report.detail.get(key, 0) + 1
-        problems = [(g, close(engine[g.wrt], formula[g.wrt], check.dtype)) for g in d.grads]
+        problems = [(g, close(engine[g.wrt], formula[g.wrt], check.dtype)) for g in d.grads
+                    if g.wrt not in check.frozen]
         problems = [(g, problem) for g, problem in problems if problem]
         report.failed_checks += bool(problems)
         for g, problem in problems:

@@ -153,11 +153,89 @@ def test_a_wrong_engine_rule_fails_the_bridge(monkeypatch):
 
     def sign_flipped_b(ctx, g):  # ∂L/∂B with its sign flipped
         ga, gb = right(ctx, g)
-        return ga, -gb
+        return ga, (None if gb is None else -gb)  # (None: B's gradient not asked for)
     monkeypatch.setattr(ops.MatMul, "backward", staticmethod(sign_flipped_b))
     report = engine_bridge.check_engine(["matmul"])
     assert not report.ok
     assert all("∂L/∂B" in f for f in report.failures)
+
+
+def test_each_rule_runs_with_some_inputs_frozen_and_each_loss_with_an_upstream_g(report):
+    """Each input of a rule with several requires grad alone once (the rule reads
+    needs_input_grad by position); each loss runs from backward(gradient=UPSTREAM)."""
+    for d in derivations.all_derivations():
+        if d.kind in ("chain", "learner"):
+            continue
+        for dtype in engine_bridge.DTYPES:
+            ran = _paths(report, d.name, dtype)
+            inputs = [op.name for op in d.operands if op.role == "input"]
+            if len(inputs) > 1 and d.name != "where":
+                assert {f"only {x} requires grad" for x in inputs} <= ran, (d.name, ran)
+            if d.method == "loss":
+                assert "upstream G ≠ 1" in ran, d.name
+    for name, paths in {"matmul": {"1-D A · 1-D B", "batched A · 1-D B", "1-D A · batched B"},
+                        "linear": {"batched 4-D"}, "pow": {"p = 1", "p = 0"},
+                        "pow_tensor": {"kink"}, "index_put": {"create_graph", "negative key"},
+                        "index": {"create_graph"}}.items():
+        for dtype in engine_bridge.DTYPES:
+            assert paths <= _paths(report, name, dtype), (name, dtype)
+
+
+def _wrong_rule(monkeypatch, cls, wrong):
+    """Replace cls.backward by wrong(right, ctx, g) (the engine's rule seeded with a fault)."""
+    right = cls.backward
+    monkeypatch.setattr(cls, "backward", staticmethod(lambda ctx, g: wrong(right, ctx, g)))
+
+
+class _Swapped:
+    """A ctx whose needs_input_grad has its first two entries swapped."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+        need = list(ctx.needs_input_grad)
+        need[0], need[1] = need[1], need[0]
+        self.needs_input_grad = tuple(need)
+
+    def __getattr__(self, name):
+        return getattr(self._ctx, name)
+
+
+@pytest.mark.parametrize("names, cls_path", [
+    (["div"], "ops.Div"), (["matmul"], "ops.MatMul"), (["linear"], "ops.Linear"),
+    (["pow_tensor"], "more_ops.PowTensor"), (["index_put"], "more_ops.IndexPut"),
+    (["bce_with_logits"], "nn.functional.BinaryCrossEntropyWithLogits")])
+def test_a_rule_reading_needs_input_grad_out_of_order_fails(monkeypatch, names, cls_path):
+    import importlib
+    module, cls = cls_path.rsplit(".", 1)
+    cls = getattr(importlib.import_module("tinygrad_edu." + module), cls)
+    _wrong_rule(monkeypatch, cls, lambda right, ctx, g: right(_Swapped(ctx), g))
+    report = engine_bridge.check_engine(names)
+    assert not report.ok
+    assert any("requires grad" in f for f in report.failures), report.failures[:3]
+
+
+def test_a_loss_rule_dividing_by_its_upstream_g_fails(monkeypatch):
+    from tinygrad_edu import ops
+
+    def divided(right, ctx, g):  # G⁻¹ where G belongs: the same as G only when G = 1
+        return tuple(None if x is None else x / (g * g) for x in right(ctx, g))
+    _wrong_rule(monkeypatch, ops.MseLoss, divided)
+    report = engine_bridge.check_engine(["mse"])
+    assert report.failures
+    assert all("upstream G ≠ 1" in f for f in report.failures), report.failures[:3]
+
+
+def test_matmul_of_a_batch_and_a_vector_is_checked(monkeypatch):
+    """A 1-D B beside a batched A: G's column axis put in the wrong place fails that path."""
+    from tinygrad_edu import ops
+    right = ops.unsqueeze
+
+    def misplaced(x, axis):
+        return right(x, 1) if axis == -1 and x.ndim == 2 else right(x, axis)
+    monkeypatch.setattr(ops, "unsqueeze", misplaced)
+    report = engine_bridge.check_engine(["matmul"])
+    assert report.failures
+    assert any("batched A · 1-D B" in f for f in report.failures), report.failures[:3]
 
 
 def test_the_large_array_path_is_what_catches_a_wrong_large_array_path(monkeypatch):
