@@ -12,15 +12,21 @@ The engine has several code paths per rule, so each rule is checked on each that
     1-D, 2-D, batched (3-D)  entrywise rules and losses on rows: a batch … × m is its rows
                              (the rule is the same on every entry); matmul on every matrix of
                              the batch (ᵀ swaps the last two axes), a 1-D A a row, a 1-D B a
-                             column; linear with X … × d, n = all its rows
+                             column (1-D · 1-D, and beside a batch: broadcast over it); linear
+                             with X … × d (3-D, 4-D), n = all its rows
     broadcasting operands    the formula at the broadcast shape, then summed over the broadcast
                              axes (the rule 'add' proves: ∂L/∂b = Gᵀ 𝟏)
     over 4096 entries        where speedups.zero_where switches from np.where to bit arithmetic
     kinks and ties           relu′(0) = 0, |x|′(0) = 0, clamp at its bounds, maximum/max ties:
                              the convention written in the closed form (Heaviside(x, 0), sign,
-                             Heaviside(x, ½)) against the engine, exactly at the kink
+                             Heaviside(x, ½)) against the engine, exactly at the kink;
+                             pow_tensor at A = 0 with the conventions its notes state
     targets and weights      ∂L/∂Y of mse, bce, bce_with_logits; W and pos_weight P of the
                              weighted bce_with_logits (the engine's hand-written Functions)
+    what is asked for        each input of a rule with several requiring grad alone (the rule
+                             reads needs_input_grad by position); each loss from
+                             backward(gradient=UPSTREAM), not 1; index and index_put under
+                             create_graph (their rules' Tensor branches)
     each MLP chain           at CHAIN_SHAPES random (n, d, h, o) and once with n·h > 4096
     each composition         (primitives.COMPOSITIONS: the closed forms of compositions.py) its
                              proof cases as numbers, then COMPOSITION_PATHS (1-D, batched,
