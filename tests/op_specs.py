@@ -15,7 +15,15 @@ Each ``OpSpec`` says, for one name in ``tinygrad_edu.primitives.PRIMITIVES``:
   included wherever PyTorch defines the result) and ``gradcheck_domains`` (smooth points;
   ``spaced`` ops draw inputs with no ties and nothing on a kink or a bound);
 * tolerances per dtype, and the error ``scales`` they are multiplied by (rounding error grows
-  with the size of what is summed, e.g. k·max|A|·max|B| for a matmul).
+  with the size of what is summed, e.g. k·max|A|·max|B| for a matmul);
+* ``smooth(arrays, args)`` (optional): False where a gradcheck point would sit on a kink that
+  the value domains alone cannot keep away (smooth_l1's |x − y| = β, var's N ≤ correction).
+
+``COMPOSITION_SPECS`` holds the same kind of spec for each name in
+``tinygrad_edu.primitives.COMPOSITIONS``: operations built from primitives (amax, var, einsum,
+the activations, layer_norm, the losses, …), called the PyTorch way with the keyword arguments
+PyTorch users pass; integer inputs (gather's index, embedding's indices, nll_loss's targets)
+are drawn as arguments, never differentiated.
 
 A program generator applies a spec to an existing value ``x`` of shape s by drawing
 ``shapes = draw(spec.shapes_from(s))`` (skipping the op when that is None), then
@@ -24,6 +32,7 @@ A program generator applies a spec to an existing value ``x`` of shape s by draw
 
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -112,6 +121,7 @@ class OpSpec:
     forward_scale: Callable = _default_forward_scale
     grad_scales: Callable = _default_grad_scales
     gradcheck_options: dict = dataclasses.field(default_factory=dict)
+    smooth: Callable | None = None
 
     def engine(self, *tensors, **args):
         """Run the op on tinygrad_edu Tensors."""
@@ -652,4 +662,824 @@ _SPEC_LIST = [
 SPECS = {spec.name: spec for spec in _SPEC_LIST}
 assert len(SPECS) == len(_SPEC_LIST), "two specs share a name"
 
-__all__ = ["OpSpec", "SPECS", "GRAD_DOMAIN", "PRIMITIVES", "assert_close"]
+
+# ============================================================================================
+# Compositions: operations built from the primitives (tinygrad_edu.primitives.COMPOSITIONS)
+# ============================================================================================
+
+# ----- shapes --------------------------------------------------------------------------------
+
+VECTOR = testing.shapes(min_dims=1, max_dims=1, max_side=4)
+MATRIX = testing.shapes(min_dims=2, max_dims=2, max_side=4)
+BATCH_OF_MATRICES = testing.shapes(min_dims=3, max_dims=3, max_side=4)
+AT_LEAST_MATRIX = testing.shapes(min_dims=2, max_dims=4, max_side=4)
+
+
+def _same_shape(shape):
+    """(input, target) of one shape: PyTorch's losses warn when the shapes differ."""
+    return st.just((tuple(shape), tuple(shape)))
+
+
+def _maybe_weighted_pair(shape):
+    """(input, target) or (input, target, weight), all of one shape."""
+    return st.integers(2, 3).map(lambda n: (tuple(shape),) * n)
+
+
+def _reduced_count(shape, dim):
+    """How many entries each output entry of a reduction over dim (None: all) gathers."""
+    if dim is None or not shape:
+        return math.prod(shape)
+    return math.prod(shape[d] for d in (dim if isinstance(dim, tuple) else (dim,)))
+
+
+def _dims_tuple(dim, rank):
+    """dim (None, an int or a tuple, negatives allowed) as a tuple of axes for NumPy."""
+    if dim is None or rank == 0:
+        return None
+    return tuple(d % rank for d in (dim if isinstance(dim, tuple) else (dim,)))
+
+
+# ----- arguments -----------------------------------------------------------------------------
+
+def _extreme_args(draw, shapes):
+    """amax / amin: every dim (None or ()), one dim, or a tuple of distinct dims."""
+    args = _reduce_args(True)(draw, shapes)
+    if args["dim"] is None and draw(st.booleans()):
+        args["dim"] = ()
+    return args
+
+
+def _logsumexp_args(draw, shapes):
+    """logsumexp: dim is required, one dim or a tuple of distinct dims."""
+    dim = _dim_or_none(draw, shapes[0], allow_tuple=True)
+    if dim is None:
+        dim = _one_dim(draw, len(shapes[0]))
+    return {"dim": dim, "keepdim": draw(st.booleans())}
+
+
+def _var_args(draw, shapes):
+    """dim (None, one, a tuple), keepdim, and the divisor N − correction said as PyTorch users
+    say it: nothing (unbiased), unbiased=True/False, or correction (0, 1, 2 or 0.5) below N.
+    N ≤ correction is not drawn (test_var_and_std_with_n_equal_to_correction_as_pytorch
+    compares the values there): PyTorch's forward divides by max(0, N − correction), its
+    backward by N − correction itself, ±inf or a gradient of no function."""
+    args = _reduce_args(True)(draw, shapes)
+    kind = draw(st.sampled_from(["default", "unbiased", "correction"]))
+    if kind == "unbiased":
+        args["unbiased"] = draw(st.booleans())
+    elif kind == "correction":
+        n = _reduced_count(shapes[0], args["dim"])
+        args["correction"] = draw(st.sampled_from([c for c in (0, 1, 2, 0.5) if c < n]))
+    return args
+
+
+def _correction(args):
+    if args.get("unbiased") is not None:
+        return 1 if args["unbiased"] else 0
+    return args.get("correction", 1)
+
+
+def _var_smooth(arrays, args):
+    """var and std are smooth where the divisor N − correction is positive (and, for std,
+    where the variance is: spaced values are distinct, so N ≥ 2 is enough)."""
+    n = _reduced_count(arrays[0].shape, args["dim"])
+    return n - _correction(args) > 0 and n >= 2
+
+
+_NORM_ORDERS = ["fro", 2, 1, math.inf, 3, 1.5, 0.5]
+
+
+def _norm_args(draw, shapes):
+    """p ('fro', 2, 1, inf, 3, 1.5, 0.5), dim (None, one, a tuple), keepdim; PyTorch's 'fro'
+    takes at most two dims."""
+    args = _reduce_args(True)(draw, shapes)
+    p = draw(st.sampled_from(_NORM_ORDERS))
+    if p == "fro" and isinstance(args["dim"], tuple):
+        args["dim"] = args["dim"][:2]
+    return {"p": p, **args}
+
+
+def _scale_args(draw, shapes):
+    """addmm's beta and alpha (beta = 0: the input is ignored, NaN included, as PyTorch)."""
+    return {"beta": draw(st.sampled_from([1, 0, 0.5, -2])),
+            "alpha": draw(st.sampled_from([1, 0.5, -2, 0]))}
+
+
+def _flip_args(draw, shapes):
+    rank = len(shapes[0])
+    if rank == 0:
+        return {"dims": draw(st.sampled_from([(), (0,), (-1,)]))}
+    picked = draw(st.lists(st.integers(0, rank - 1), max_size=rank, unique=True))
+    return {"dims": _some_negative(draw, picked, rank)}
+
+
+def _diagonal_args(draw, shapes):
+    return {"diagonal": draw(st.integers(-4, 4))}
+
+
+def _gather_args(draw, shapes):
+    """dim, and an int64 index of the input's number of dims (a 0-d index also for a 0-d or
+    1-D input, as PyTorch), any size along dim and no larger than the input elsewhere; picks
+    repeat, so the gradient adds up."""
+    (shape,) = shapes
+    rank = len(shape)
+    dim = _one_dim(draw, rank)
+    sides = shape if rank else (1,)
+    d = dim % len(sides)
+    if rank <= 1 and draw(st.booleans()):
+        index_shape = ()
+    else:
+        index_shape = tuple(draw(st.integers(1, 4)) if k == d else draw(st.integers(1, n))
+                            for k, n in enumerate(sides))
+    index = draw(hnp.arrays(np.int64, index_shape, elements=st.integers(0, sides[d] - 1)))
+    return {"dim": dim, "index": index}
+
+
+def _masked_fill_shapes(shape):
+    """The input, and (sometimes) the value as a 0-d tensor, which then gets a gradient."""
+    return st.sampled_from([(tuple(shape),), (tuple(shape), ())])
+
+
+def _masked_fill_args(draw, shapes):
+    """A bool mask broadcastable with the input (the result takes the broadcast shape, as
+    PyTorch's out-of-place masked_fill); a number to fill when the value is no tensor (−inf,
+    as attention masks use, among them)."""
+    mask_shape = draw(testing.broadcastable_with(shapes[0]))
+    args = {"mask": draw(hnp.arrays(np.bool_, mask_shape))}
+    if len(shapes) == 1:
+        args["value"] = draw(st.sampled_from([0.0, 1.5, -1e9, -math.inf, math.inf]))
+    return args
+
+
+def _finite_fill(arrays, args):
+    """masked_fill with ±inf: the output's inf − inf in central differences is NaN."""
+    return math.isfinite(args.get("value", 0.0))
+
+
+def _embedding_args(draw, shapes):
+    """int64 indices of any shape (0-d to 2-D) into the weight's rows; padding_idx None or a
+    row (negative allowed); no max_norm (it rescales the weight in place)."""
+    rows = shapes[0][0]
+    index_shape = draw(testing.shapes(min_dims=0, max_dims=2))
+    indices = draw(hnp.arrays(np.int64, index_shape, elements=st.integers(0, rows - 1)))
+    return {"indices": indices,
+            "padding_idx": draw(st.one_of(st.none(), st.integers(-rows, rows - 1)))}
+
+
+# Bounds and thresholds: values the "real" domain draws often (so values sit on them), or
+# any quarter in [-10, 10] (never a spaced value, so gradcheck stays off them).
+_ON_THE_GRID = st.one_of(st.sampled_from([0.0, 1.0, -1.0, 0.5, -2.0, 2.0]),
+                         st.integers(-40, 40).map(lambda k: k / 4))
+
+
+def _hardtanh_args(draw, shapes):
+    lo, hi = sorted((draw(_ON_THE_GRID), draw(_ON_THE_GRID)))
+    return {"min_val": lo, "max_val": hi}
+
+
+def _threshold_args(draw, shapes):
+    return {"threshold": draw(_ON_THE_GRID), "value": draw(_ON_THE_GRID)}
+
+
+def _choice_args(**choices):
+    """Arguments each drawn from a list of values, e.g. alpha=[1.0, 0.5, 2.0]."""
+    def args_for(draw, shapes):
+        return {name: draw(st.sampled_from(values)) for name, values in choices.items()}
+    return args_for
+
+
+def _prelu_shapes(shape):
+    """The input, and one slope (shape (1,) or ()) or one per channel (dim 1; 1 channel for an
+    input of fewer than 2 dims, as PyTorch)."""
+    channels = shape[1] if len(shape) >= 2 else 1
+    return st.sampled_from([(tuple(shape), (1,)), (tuple(shape), ()),
+                            (tuple(shape), (channels,))])
+
+
+def _affine_roles(draw, shapes):
+    """Which of weight and bias the tensors after the input are."""
+    extra = len(shapes) - 1
+    if extra == 1:
+        return (draw(st.sampled_from(["weight", "bias"])),)
+    return ("weight", "bias")[:extra]
+
+
+def _layer_norm_shapes(shape):
+    """The input (rank ≥ 1) and 0 to 2 tensors of its trailing k sides (weight, bias)."""
+    if len(shape) == 0:
+        return None
+
+    @st.composite
+    def group(draw):
+        k = draw(st.integers(1, len(shape)))
+        return (tuple(shape),) + (tuple(shape[len(shape) - k:]),) * draw(st.integers(0, 2))
+    return group()
+
+
+def _layer_norm_args(draw, shapes):
+    x = shapes[0]
+    normalized = shapes[1] if len(shapes) > 1 else \
+        x[len(x) - draw(st.integers(1, len(x))):]
+    return {"normalized_shape": list(normalized) if draw(st.booleans()) else normalized,
+            "roles": _affine_roles(draw, shapes),
+            "eps": draw(st.sampled_from([1e-5, 1e-3, 0.1]))}
+
+
+def _layer_norm(lib, x, *affine, normalized_shape, roles, eps):
+    return lib.nn.functional.layer_norm(x, normalized_shape, eps=eps,
+                                        **dict(zip(roles, affine)))
+
+
+def _batch_norm_shapes(shape):
+    """An (N, C) or (N, C, L) input and 0 to 2 tensors of C entries (weight, bias)."""
+    if len(shape) not in (2, 3):
+        return None
+    return st.integers(0, 2).map(lambda k: (tuple(shape),) + ((shape[1],),) * k)
+
+
+def _batch_norm_args(draw, shapes):
+    """training (with more than one value per channel) or not; running statistics (required
+    when not training, optional when training), drawn as arrays and made into new tensors at
+    each call (batch_norm moves them in place); momentum and eps."""
+    x = shapes[0]
+    channels = x[1]
+    training = math.prod(x) // channels > 1 and draw(st.booleans())
+    stats = None
+    if not training or draw(st.booleans()):
+        stats = (draw(testing.arrays((channels,), np.float64, domain=domain("real", 10))),
+                 draw(testing.arrays((channels,), np.float64, domain=domain("positive", 10))))
+    return {"training": training, "stats": stats, "roles": _affine_roles(draw, shapes),
+            "momentum": draw(st.sampled_from([0.1, 0.5, 1.0])),
+            "eps": draw(st.sampled_from([1e-5, 1e-3, 0.1]))}
+
+
+def _batch_norm(lib, x, *affine, training, stats, roles, momentum, eps):
+    running = (None, None) if stats is None else [lib.tensor(s, dtype=x.dtype) for s in stats]
+    return lib.nn.functional.batch_norm(x, *running, training=training, momentum=momentum,
+                                        eps=eps, **dict(zip(roles, affine)))
+
+
+def _loss_args(**choices):
+    """reduction ('mean', 'sum', 'none') and the loss's own options, each from a list."""
+    return _choice_args(reduction=["mean", "sum", "none"], **choices)
+
+
+def _smooth_l1_smooth(arrays, args):
+    """Off the seam |x − y| = β, where the second derivative jumps (spaced x and y differ by
+    multiples of 1/64, so β on the quarter grid could be hit exactly)."""
+    width = args.get("beta", args.get("delta"))
+    return width == 0 or bool(np.all(np.abs(np.abs(arrays[0] - arrays[1]) - width) > 1 / 256))
+
+
+def _weight_or_none(weights):
+    return weights[0] if weights else None
+
+
+def _kl_div_args(draw, shapes):
+    return {"reduction": draw(st.sampled_from(["mean", "sum", "none", "batchmean"])),
+            "log_target": draw(st.booleans())}
+
+
+def _nll_loss_args(draw, shapes):
+    """int64 class targets (the input's shape without the class dim 1; 0-d for a (C,) input),
+    some equal to ignore_index; an optional class weight (C,); reduction."""
+    (x,) = shapes
+    classes = x[1] if len(x) >= 2 else x[0]
+    target_shape = x[:1] + x[2:] if len(x) >= 2 else ()
+    ignore_index = draw(st.sampled_from([-100, -1, 0, classes - 1]))
+    target = draw(hnp.arrays(np.int64, target_shape, elements=st.one_of(
+        st.integers(0, classes - 1), st.just(ignore_index))))
+    weight = draw(st.one_of(st.none(), testing.arrays((classes,), np.float64,
+                                                      domain=domain("positive", 10))))
+    return {"target": target, "weight": weight, "ignore_index": ignore_index,
+            "reduction": draw(st.sampled_from(["mean", "sum", "none"]))}
+
+
+def _some_target_counted(arrays, args):
+    """nll_loss: 'mean' of no counted target is 0/0 (NaN, as PyTorch), no point to check."""
+    return args["reduction"] != "mean" or bool(np.any(args["target"] != args["ignore_index"]))
+
+
+def _nll_loss(lib, x, target, weight, ignore_index, reduction):
+    weight = None if weight is None else lib.tensor(weight, dtype=x.dtype)
+    return lib.nn.functional.nll_loss(x, lib.from_numpy(target), weight=weight,
+                                      ignore_index=ignore_index, reduction=reduction)
+
+
+# ----- einsum: an equation made up for the drawn shapes -------------------------------------
+
+def _einsum_shapes(shape):
+    """One operand, or two whose sides often repeat the first's (so they can share letters)."""
+    shape = tuple(shape)
+    sides = st.one_of(st.sampled_from(shape), st.integers(1, 4)) if shape else \
+        st.integers(1, 4)
+
+    @st.composite
+    def group(draw):
+        if draw(st.booleans()):
+            return (shape,)
+        return shape, tuple(draw(st.lists(sides, max_size=3)))
+    return group()
+
+
+def _ellipsis_cover(draw, shapes):
+    """How many leading sides of each operand '...' stands for (they must broadcast), or None
+    for an equation without '...'."""
+    if draw(st.booleans()):
+        return None
+    for _ in range(4):
+        lead = [draw(st.integers(0, len(s))) for s in shapes]
+        try:
+            np.broadcast_shapes(*[s[:k] for s, k in zip(shapes, lead)])
+        except ValueError:
+            continue
+        return lead
+    return [0] * len(shapes)
+
+
+def _einsum_args(draw, shapes):
+    """An equation for these shapes: a letter per side, repeated within an operand where two
+    sides agree (a diagonal, 'ii'), shared between operands where the sides agree or one is 1
+    (broadcast); sometimes '...' for leading sides; the output explicit (any of the letters,
+    in any order, '...' kept or summed away) or implicit (no '->')."""
+    lead = _ellipsis_cover(draw, shapes)
+    fresh = iter("abcdefghij")
+    seen = {}  # letter -> its size in the operands before this one
+    terms = []
+    for i, shape in enumerate(shapes):
+        mine, term = {}, []
+        for n in shape[lead[i] if lead else 0:]:
+            choices = [c for c, m in mine.items() if m == n]
+            choices += [c for c, m in seen.items() if c not in mine and (m == n or 1 in (m, n))]
+            c = draw(st.sampled_from(choices)) if choices and draw(st.booleans()) else next(fresh)
+            mine[c] = n
+            term.append(c)
+        for c, n in mine.items():
+            seen[c] = max(seen.get(c, 1), n)
+        terms.append(("..." if lead else "") + "".join(term))
+    equation = ",".join(terms)
+    if draw(st.booleans()):
+        return {"equation": equation}
+    out = list(draw(st.permutations(sorted(seen))))[:draw(st.integers(0, len(seen)))]
+    if lead and draw(st.booleans()):
+        out.insert(draw(st.integers(0, len(out))), "...")
+    return {"equation": equation + "->" + "".join(out)}
+
+
+# ----- lerp: weight a number, or a third broadcasting tensor ---------------------------------
+
+LERP_WEIGHT = testing.Domain("lerp_weight", [(-2.0, 3.0)], [0.0, 0.5, 1.0, 0.25, -0.5, 2.0],
+                             "lerp weights: inside [0, 1] and beyond, 0, ½ and 1 exactly")
+
+
+def _lerp_shapes(shape):
+    @st.composite
+    def group(draw):
+        end = draw(testing.broadcastable_with(shape))
+        if draw(st.booleans()):
+            return tuple(shape), end
+        return tuple(shape), end, draw(testing.broadcastable_with(
+            np.broadcast_shapes(shape, end)))
+    return group()
+
+
+def _lerp_args(draw, shapes):
+    return {} if len(shapes) == 3 else {"weight": draw(testing.domain_floats(LERP_WEIGHT, 32))}
+
+
+# ----- shapes of the products ----------------------------------------------------------------
+
+def _rank_at_least(k):
+    """shapes_from for one input that needs k dims or more (tril: 2, nll_loss: 1)."""
+    def shapes_from(shape):
+        return _alone(shape) if len(shape) >= k else None
+    return shapes_from
+
+
+def _matrix_alone(shape):
+    return _alone(shape) if len(shape) == 2 else None
+
+
+def _vector_pair(shape):
+    return st.just((tuple(shape), tuple(shape))) if len(shape) == 1 else None
+
+
+def _matrix_vector(shape):
+    return st.just((tuple(shape), (shape[1],))) if len(shape) == 2 else None
+
+
+def _batch_pair(shape):
+    if len(shape) != 3:
+        return None
+    return st.integers(1, 4).map(lambda p: (tuple(shape), (shape[0], shape[2], p)))
+
+
+def _outer_pair(shape):
+    if len(shape) != 1:
+        return None
+    return st.integers(1, 4).map(lambda m: (tuple(shape), (m,)))
+
+
+def _addmm_shapes(shape):
+    """(input, mat1, mat2): the input (0 to 2 dims) broadcasts to the product's n × p."""
+    if len(shape) > 2:
+        return None
+    padded = (1,) * (2 - len(shape)) + tuple(shape)
+
+    @st.composite
+    def group(draw):
+        n, p = (s if s != 1 else draw(st.integers(1, 4)) for s in padded)
+        m = draw(st.integers(1, 4))
+        return tuple(shape), (n, m), (m, p)
+    return group()
+
+
+# ----- error scales --------------------------------------------------------------------------
+
+def _input_forward_scale(spec, inputs, args, outputs):
+    """Results as exact as the input's largest entry (exp(x − m), max subtracted, …)."""
+    return _max_abs(inputs[0])
+
+
+def _count_forward_scale(spec, inputs, args, outputs):
+    """A sum of up to count entries of the input: count = in.size / out.size for a norm, the
+    side along dim for cumsum."""
+    x = inputs[0]
+    along = x.shape[args["dim"]] if spec.name == "cumsum" and x.ndim else 1
+    return _max_abs(x) * max(1, along, x.size / max(1, np.size(outputs[0])))
+
+
+def _count_grad_scales(spec, inputs, args, grads_out):
+    """A gradient entry summing up to out.size terms of G (cumsum)."""
+    return [_max_abs(*grads_out) * max(1, np.size(grads_out[0]))] * len(inputs)
+
+
+def _logsumexp_grad_scales(spec, inputs, args, grads_out):
+    """G ⊙ exp(x − logsumexp): PyTorch's exponent is only as exact as its rounded result,
+    max|x| · u."""
+    return [_max_abs(*grads_out) * _max_abs(inputs[0])]
+
+
+def _square_forward_scale(spec, inputs, args, outputs):
+    """var: Σ (x − mean)², each difference as exact as max|x|."""
+    return _max_abs(inputs[0]) ** 2
+
+
+def _spread_grad_scales(spec, inputs, args, grads_out):
+    """var, std, norm: G times the entries (or their powers) over the divisor; and for std
+    and norms, where the result is tiny, the rounding of x − mean is divided by it."""
+    x = inputs[0]
+    (g,) = grads_out
+    return [_max_abs(g) * _max_abs(x) * max(1, x.size)]
+
+
+def _std_grad_scales(spec, inputs, args, grads_out):
+    """std's gradient G (x − mean) / ((N − correction) std): the rounding of x − mean (max|x|
+    · u) is divided by std, so near constant entries (std → 0, ties included: PyTorch's own
+    float32 mean of equal entries is not always exact) no digit of it is certain."""
+    x = inputs[0].astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        spread = np.std(x, axis=_dims_tuple(args["dim"], x.ndim))
+    smallest = float(np.min(spread)) if np.size(spread) else 1.0
+    return [math.inf if smallest == 0 else
+            _spread_grad_scales(spec, inputs, args, grads_out)[0] / min(1.0, smallest)]
+
+
+def _no_padding_lookup(arrays, args):
+    """embedding: the padding row gets no gradient by design, so gradcheck looks up others."""
+    rows = arrays[0].shape[0]
+    padding = args["padding_idx"]
+    return padding is None or not np.any(args["indices"] == padding % rows)
+
+
+def _product_forward_scale(spec, inputs, args, outputs):
+    return math.prod(_max_abs(x) for x in inputs) * max(
+        1, math.prod(x.size for x in inputs) / max(1, np.size(outputs[0])))
+
+
+def _product_grad_scales(spec, inputs, args, grads_out):
+    """einsum, outer: a gradient entry sums at most out.size × (the other operand's size)
+    products of G and the other operand."""
+    (g,) = grads_out
+    scales = []
+    for i in range(len(inputs)):
+        others = [y for j, y in enumerate(inputs) if j != i]
+        scales.append(_max_abs(g) * math.prod(_max_abs(y) for y in others)
+                      * max(1, g.size) * math.prod(y.size for y in others))
+    return scales
+
+
+def _addmm_forward_scale(spec, inputs, args, outputs):
+    c, a, b = inputs
+    return (max(1, abs(args["alpha"])) * _matmul_forward_scale(spec, (a, b), args, outputs)
+            + max(1, abs(args["beta"])) * _max_abs(c))
+
+
+def _addmm_grad_scales(spec, inputs, args, grads_out):
+    c, a, b = inputs
+    (g,) = grads_out
+    scale_a, scale_b = _matmul_grad_scales(spec, (a, b), args, grads_out)
+    alpha = max(1, abs(args["alpha"]))
+    return [_max_abs(g) * g.size / max(1, c.size) * max(1, abs(args["beta"])),
+            alpha * scale_a, alpha * scale_b]
+
+
+def _lerp_forward_scale(spec, inputs, args, outputs):
+    weight = inputs[2] if len(inputs) == 3 else args["weight"]
+    return (_max_abs(inputs[0]) + _max_abs(inputs[1])) * _max_abs(weight)
+
+
+def _prelu_grad_scales(spec, inputs, args, grads_out):
+    x, w = inputs
+    (g,) = grads_out
+    return [_max_abs(g) * _max_abs(w), _max_abs(g) * _max_abs(x) * max(1, x.size)]
+
+
+def _normalized(x, dims, eps):
+    """(the smallest √(σ² + ε) over the normalized groups, entries per group)."""
+    x = x.astype(np.float64)
+    return float(np.sqrt(x.var(axis=dims) + eps).min()), x.size // max(
+        1, np.size(x.var(axis=dims)))
+
+
+def _layer_norm_dims(inputs, args):
+    ns = args["normalized_shape"]
+    return tuple(range(inputs[0].ndim - len(ns), inputs[0].ndim))
+
+
+def _batch_norm_dims(inputs, args):
+    return (0,) + tuple(range(2, inputs[0].ndim))
+
+
+def _affine(inputs, args):
+    """(max |weight|, max |bias|) of a normalization's extra inputs (1 and 0 when absent)."""
+    named = dict(zip(args["roles"], inputs[1:]))
+    weight = _max_abs(named["weight"]) if "weight" in named else 1.0
+    bias = _max_abs(named["bias"]) if "bias" in named else 0.0
+    return weight, bias
+
+
+def _normalization_scales(dims_of):
+    """(x − μ)/√(σ² + ε): the rounding of μ (max|x|·u) is divided by √(σ² + ε); in eval mode
+    the running statistics take the batch's place."""
+    def spread(inputs, args):
+        x = inputs[0]
+        stats = args.get("stats")
+        if stats is not None and not args.get("training", True):
+            return (_max_abs(x) + _max_abs(stats[0]),
+                    float(np.sqrt(stats[1] + args["eps"]).min()), 1)
+        sd, count = _normalized(x, dims_of(inputs, args), args["eps"])
+        return _max_abs(x), sd, count
+
+    def forward(spec, inputs, args, outputs):
+        size, sd, count = spread(inputs, args)
+        weight, bias = _affine(inputs, args)
+        return size / sd * weight * count + bias
+
+    def grads(spec, inputs, args, grads_out):
+        size, sd, count = spread(inputs, args)
+        weight, _ = _affine(inputs, args)
+        g = _max_abs(*grads_out)
+        groups = max(1, inputs[0].size // max(1, count))
+        return [g * weight * size / sd / sd * count] + [
+            g * size / sd * groups * inputs[0].size] * (len(inputs) - 1)
+    return forward, grads
+
+
+_LAYER_NORM_FORWARD, _LAYER_NORM_GRADS = _normalization_scales(_layer_norm_dims)
+_BATCH_NORM_FORWARD, _BATCH_NORM_GRADS = _normalization_scales(_batch_norm_dims)
+
+
+def _loss_terms(spec, inputs, args):
+    """The per-entry losses in float64 (PyTorch, reduction='none')."""
+    tensors = [torch.tensor(np.asarray(a, dtype=np.float64)) for a in inputs]
+    return spec.torch(*tensors, **{**args, "reduction": "none"}).numpy()
+
+
+def _loss_divisor(spec, inputs, args):
+    """What 'mean' (or 'batchmean') divides the sum by: the count, Σ weight (l1 with weight,
+    nll_loss), the batch size; 1 for 'sum' and 'none'."""
+    reduction = args["reduction"]
+    if reduction == "batchmean":
+        return inputs[0].shape[0] if inputs[0].ndim else 1
+    if reduction != "mean":
+        return 1
+    if spec.name == "l1_loss" and len(inputs) == 3:
+        return abs(float(np.sum(inputs[2], dtype=np.float64)))
+    if spec.name == "nll_loss":
+        target, weight = args["target"], args["weight"]
+        counted = target != args["ignore_index"]
+        picked = np.where(counted, target, 0)
+        classes = inputs[0].shape[1] if inputs[0].ndim >= 2 else inputs[0].shape[0]
+        w = np.ones(classes) if weight is None else weight
+        return abs(float(np.sum(np.where(counted, w[picked], 0.0))))
+    return inputs[0].size
+
+
+def _loss_forward_scale(spec, inputs, args, outputs):
+    """Σ|ℓᵢ| / divisor for the reductions (rounding grows with what is summed), max|ℓᵢ| for
+    'none'."""
+    terms = np.abs(_loss_terms(spec, inputs, args))
+    if args["reduction"] == "none":
+        return _max_abs(terms)
+    divisor = _loss_divisor(spec, inputs, args)
+    return max(1.0, float(np.sum(terms[np.isfinite(terms)])) / divisor) if divisor else 1.0
+
+
+def _loss_grad_scales(spec, inputs, args, grads_out):
+    """G times the largest input, loss or weight, over the divisor where it is below 1."""
+    terms = _loss_terms(spec, inputs, args)
+    size = max(_max_abs(*inputs), _max_abs(terms))
+    divisor = _loss_divisor(spec, inputs, args)
+    return [_max_abs(*grads_out) * size / min(1.0, divisor or 1.0)] * len(inputs)
+
+
+# ----- domains -------------------------------------------------------------------------------
+
+RELU6 = testing.Domain("relu6", [(-1e3, 1e3)], [0.0, 6.0, -6.0, 3.0, 1.0, -1.0, 1e3, -1e3],
+                       "|x| <= 1000 with relu6's kinks 0 and 6 drawn on purpose")
+HARD = testing.Domain("hard", [(-1e3, 1e3)], [0.0, 3.0, -3.0, 1.0, -1.0, 1e3, -1e3],
+                      "|x| <= 1000 with hardsigmoid's and hardswish's kinks ±3 on purpose")
+WEIGHTS = testing.Domain("weights", [(0.0, 10.0)], [0.0, 1.0, 0.5, 10.0],
+                         "0 <= w <= 10: loss weights, 0 included")
+PROBABILITY = testing.Domain("probability", [(1e-6, 1.0)], [1.0, 0.5, 1e-6],
+                             "1e-6 <= p <= 1: kl_div targets (0 is pinned by a test of its own)")
+# norm: PyTorch's norm of a single entry is |x| even where xᵖ underflows (and its gradient
+# then 1, or NaN for p = 3); ours is (xᵖ)^(1/p) = 0 there.  Magnitudes below 1e-3 (but 0) left
+# out: no xᵖ under- or overflows.
+NORM = testing.Domain("norm", [(-1e3, -1e-3), (0.0, 0.0), (1e-3, 1e3)],
+                      [0.0, 1.0, -1.0, 0.5, -2.0, 1e3, -1e3],
+                      "x = 0 or 1e-3 <= |x| <= 1000: norms, no power under- or overflowing")
+SMALL = domain("real", 3)    # prod: up to 64 factors stay finite in float32
+# prod's smooth points: magnitudes from 1e-3 (or 0) — PyTorch's second derivative of a product
+# with a factor of 5e-97 underflows to 0 (the exact value is the product of the others)
+FACTORS = testing.Domain("factors", [(-2.0, -1e-3), (0.0, 0.0), (1e-3, 2.0)],
+                         [0.0, 1.0, -1.0, 0.5, 2.0, -2.0],
+                         "x = 0 or 1e-3 <= |x| <= 2: factors whose products stay normal")
+SPACED = domain("moderate")  # the domain spaced_arrays draws gradcheck points from
+
+
+def activation(name, fn, domain_=REAL, gradcheck_domain=AWAY_FROM_KINKS, **extra):
+    """An elementwise torch.nn.functional activation of one input."""
+    return unary(name, lambda lib, x, **args: fn(lib.nn.functional, x, **args), domain_,
+                 gradcheck_domain, **extra)
+
+
+def loss(name, fn, shapes_from, domains, gradcheck_domains, args_for, **extra):
+    """A torch.nn.functional loss of (input, target[, weight])."""
+    return OpSpec(name=name, fn=lambda lib, *ts, **args: fn(lib.nn.functional, *ts, **args),
+                  arity=2, variadic=shapes_from is _maybe_weighted_pair, first_shapes=ANY_SHAPE,
+                  shapes_from=shapes_from, args_for=args_for, domains=domains,
+                  gradcheck_domains=gradcheck_domains, forward_scale=_loss_forward_scale,
+                  grad_scales=_loss_grad_scales, **extra)
+
+
+_COMPOSITION_LIST = [
+    # ----- reductions
+    unary("amax", lambda lib, a, dim, keepdim: lib.amax(a, dim=dim, keepdim=keepdim),
+          args_for=_extreme_args, spaced=True),
+    unary("amin", lambda lib, a, dim, keepdim: lib.amin(a, dim=dim, keepdim=keepdim),
+          args_for=_extreme_args, spaced=True),
+    unary("logsumexp", lambda lib, a, dim, keepdim: lib.logsumexp(a, dim=dim, keepdim=keepdim),
+          args_for=_logsumexp_args, forward_scale=_input_forward_scale,
+          grad_scales=_logsumexp_grad_scales),
+    unary("prod", lambda lib, a, dim, keepdim: a.prod() if dim is None else
+          a.prod(dim=dim, keepdim=keepdim), SMALL, FACTORS,
+          args_for=_reduce_args(False)),
+    unary("cumsum", lambda lib, a, dim: lib.cumsum(a, dim=dim), args_for=_softmax_args,
+          forward_scale=_count_forward_scale, grad_scales=_count_grad_scales),
+    unary("var", lambda lib, a, dim, keepdim, **kw: a.var(dim=dim, keepdim=keepdim, **kw),
+          args_for=_var_args, forward_scale=_square_forward_scale,
+          grad_scales=_spread_grad_scales, spaced=True, smooth=_var_smooth),
+    unary("std", lambda lib, a, dim, keepdim, **kw: a.std(dim=dim, keepdim=keepdim, **kw),
+          args_for=_var_args, forward_scale=_input_forward_scale,
+          grad_scales=_std_grad_scales, spaced=True, smooth=_var_smooth),
+    unary("norm", lambda lib, a, p, dim, keepdim: a.norm(p=p, dim=dim, keepdim=keepdim),
+          NORM, args_for=_norm_args, forward_scale=_count_forward_scale,
+          grad_scales=_spread_grad_scales, spaced=True),
+    # ----- products
+    OpSpec(name="dot", fn=lambda lib, a, b: lib.dot(a, b), arity=2, first_shapes=VECTOR,
+           shapes_from=_vector_pair, args_for=_no_args, domains=(domain("real", 100),) * 2,
+           gradcheck_domains=(MODERATE, MODERATE), forward_scale=_matmul_forward_scale,
+           grad_scales=_matmul_grad_scales),
+    OpSpec(name="mv", fn=lambda lib, a, b: lib.mv(a, b), arity=2, first_shapes=MATRIX,
+           shapes_from=_matrix_vector, args_for=_no_args, domains=(domain("real", 100),) * 2,
+           gradcheck_domains=(MODERATE, MODERATE), forward_scale=_matmul_forward_scale,
+           grad_scales=_matmul_grad_scales),
+    OpSpec(name="bmm", fn=lambda lib, a, b: lib.bmm(a, b), arity=2,
+           first_shapes=BATCH_OF_MATRICES, shapes_from=_batch_pair, args_for=_no_args,
+           domains=(domain("real", 100),) * 2, gradcheck_domains=(MODERATE, MODERATE),
+           forward_scale=_matmul_forward_scale, grad_scales=_matmul_grad_scales),
+    OpSpec(name="outer", fn=lambda lib, a, b: lib.outer(a, b), arity=2, first_shapes=VECTOR,
+           shapes_from=_outer_pair, args_for=_no_args, domains=(REAL, REAL),
+           gradcheck_domains=(MODERATE, MODERATE), forward_scale=_product_forward_scale,
+           grad_scales=_product_grad_scales),
+    OpSpec(name="addmm", fn=lambda lib, c, a, b, beta, alpha: lib.addmm(c, a, b, beta=beta,
+                                                                         alpha=alpha),
+           arity=3, first_shapes=testing.shapes(min_dims=0, max_dims=2, max_side=4),
+           shapes_from=_addmm_shapes, args_for=_scale_args, domains=(domain("real", 100),) * 3,
+           gradcheck_domains=(MODERATE,) * 3, forward_scale=_addmm_forward_scale,
+           grad_scales=_addmm_grad_scales),
+    OpSpec(name="einsum", fn=lambda lib, *ts, equation: lib.einsum(equation, *ts), arity=2,
+           variadic=True, first_shapes=ANY_SHAPE, shapes_from=_einsum_shapes,
+           args_for=_einsum_args, domains=(domain("real", 100),),
+           gradcheck_domains=(MODERATE,), forward_scale=_product_forward_scale,
+           grad_scales=_product_grad_scales),
+    # ----- elementwise
+    unary("square", lambda lib, a: lib.square(a)),
+    OpSpec(name="lerp", fn=lambda lib, a, b, *w, weight=None: lib.lerp(a, b, w[0] if w else
+                                                                        weight),
+           arity=2, variadic=True, first_shapes=ANY_SHAPE, shapes_from=_lerp_shapes,
+           args_for=_lerp_args, domains=(REAL, REAL, LERP_WEIGHT),
+           gradcheck_domains=(MODERATE, MODERATE, LERP_WEIGHT),
+           forward_scale=_lerp_forward_scale, grad_scales=_broadcast_grad_scales),
+    # ----- structure
+    unary("flip", lambda lib, a, dims: lib.flip(a, dims=dims), args_for=_flip_args),
+    OpSpec(name="tril", fn=lambda lib, a, diagonal: lib.tril(a, diagonal=diagonal), arity=1,
+           first_shapes=AT_LEAST_MATRIX, shapes_from=_rank_at_least(2), args_for=_diagonal_args,
+           domains=(REAL,), gradcheck_domains=(MODERATE,)),
+    OpSpec(name="triu", fn=lambda lib, a, diagonal: a.triu(diagonal=diagonal), arity=1,
+           first_shapes=AT_LEAST_MATRIX, shapes_from=_rank_at_least(2), args_for=_diagonal_args,
+           domains=(REAL,), gradcheck_domains=(MODERATE,)),
+    unary("gather", lambda lib, a, dim, index: lib.gather(a, dim, lib.from_numpy(index)),
+          args_for=_gather_args, grad_scales=_gathering_grad_scales),
+    OpSpec(name="masked_fill", fn=lambda lib, a, *v, mask, value=None: a.masked_fill(
+        lib.from_numpy(mask), v[0] if v else value), arity=1, variadic=True,
+        first_shapes=ANY_SHAPE, shapes_from=_masked_fill_shapes, args_for=_masked_fill_args,
+        domains=(REAL, REAL), gradcheck_domains=(MODERATE, MODERATE),
+        grad_scales=_gathering_grad_scales, smooth=_finite_fill),
+    OpSpec(name="embedding", fn=lambda lib, weight, indices, padding_idx:
+           lib.nn.functional.embedding(lib.from_numpy(indices), weight,
+                                       padding_idx=padding_idx),
+           arity=1, first_shapes=MATRIX, shapes_from=_matrix_alone, args_for=_embedding_args,
+           domains=(REAL,), gradcheck_domains=(MODERATE,), grad_scales=_gathering_grad_scales,
+           smooth=_no_padding_lookup),
+    # ----- activations (at their kinks compared with PyTorch; gradcheck keeps away)
+    activation("leaky_relu", lambda F, x, **a: F.leaky_relu(x, **a),
+               args_for=_choice_args(negative_slope=[0.01, 0.2, 0.0, 1.0, -0.5, 2.5])),
+    activation("hardtanh", lambda F, x, **a: F.hardtanh(x, **a), args_for=_hardtanh_args,
+               gradcheck_domain=SPACED, spaced=True),
+    activation("relu6", lambda F, x: F.relu6(x), RELU6, SPACED, spaced=True),
+    activation("elu", lambda F, x, **a: F.elu(x, **a),
+               args_for=_choice_args(alpha=[1.0, 0.5, 2.0, 0.0])),
+    activation("selu", lambda F, x: F.selu(x)),
+    activation("celu", lambda F, x, **a: F.celu(x, **a),
+               args_for=_choice_args(alpha=[1.0, 0.5, 2.0])),
+    activation("silu", lambda F, x: F.silu(x), gradcheck_domain=MODERATE),
+    activation("softplus", lambda F, x, **a: F.softplus(x, **a), gradcheck_domain=SPACED,
+               args_for=_choice_args(beta=[1.0, 0.5, 2.0], threshold=[20.0, 5.0, 1.0]),
+               spaced=True),
+    activation("mish", lambda F, x: F.mish(x), gradcheck_domain=MODERATE),
+    activation("gelu", lambda F, x, **a: F.gelu(x, **a), gradcheck_domain=MODERATE,
+               args_for=_choice_args(approximate=["none", "tanh"])),
+    activation("softsign", lambda F, x: F.softsign(x)),
+    # PyTorch's float64 hardsigmoid gradient multiplies by 1/6 rounded to float32 (1.5e-8 off)
+    activation("hardsigmoid", lambda F, x: F.hardsigmoid(x), HARD, SPACED, spaced=True,
+               tolerances={"float32": DEFAULT_TOLERANCES["float32"], "float64": (3e-8, 1e-12)}),
+    activation("hardswish", lambda F, x: F.hardswish(x), HARD, SPACED, spaced=True),
+    activation("logsigmoid", lambda F, x: F.logsigmoid(x), gradcheck_domain=MODERATE),
+    activation("tanhshrink", lambda F, x: F.tanhshrink(x), gradcheck_domain=MODERATE),
+    activation("threshold", lambda F, x, **a: F.threshold(x, **a), args_for=_threshold_args,
+               gradcheck_domain=SPACED, spaced=True),
+    activation("softmin", lambda F, x, dim: F.softmin(x, dim=dim), args_for=_softmax_args,
+               gradcheck_domain=MODERATE, forward_scale=_softmax_forward_scale,
+               grad_scales=_softmax_grad_scales),
+    OpSpec(name="prelu", fn=lambda lib, x, w: lib.nn.functional.prelu(x, w), arity=2,
+           first_shapes=ANY_SHAPE, shapes_from=_prelu_shapes, args_for=_no_args,
+           domains=(REAL, MODERATE), gradcheck_domains=(AWAY_FROM_KINKS, MODERATE),
+           grad_scales=_prelu_grad_scales),
+    # ----- normalization
+    OpSpec(name="layer_norm", fn=_layer_norm, arity=1, variadic=True,
+           first_shapes=NONEMPTY_RANK, shapes_from=_layer_norm_shapes,
+           args_for=_layer_norm_args, domains=(REAL, MODERATE),
+           gradcheck_domains=(MODERATE,), forward_scale=_LAYER_NORM_FORWARD,
+           grad_scales=_LAYER_NORM_GRADS),
+    OpSpec(name="batch_norm", fn=_batch_norm, arity=1, variadic=True,
+           first_shapes=testing.shapes(min_dims=2, max_dims=3, max_side=4),
+           shapes_from=_batch_norm_shapes, args_for=_batch_norm_args,
+           domains=(REAL, MODERATE), gradcheck_domains=(MODERATE,),
+           forward_scale=_BATCH_NORM_FORWARD, grad_scales=_BATCH_NORM_GRADS),
+    # ----- losses (input and target of one shape, as PyTorch wants them)
+    loss("l1_loss", lambda F, x, y, *w, **a: F.l1_loss(x, y, weight=_weight_or_none(w), **a),
+         _maybe_weighted_pair, (REAL, REAL, WEIGHTS), (domain("positive", 10),),
+         _loss_args(), spaced=True),
+    loss("smooth_l1_loss", lambda F, x, y, **a: F.smooth_l1_loss(x, y, **a), _same_shape,
+         (REAL, REAL), (SPACED,), _loss_args(beta=[1.0, 0.5, 2.0, 0.0]), spaced=True,
+         smooth=_smooth_l1_smooth),
+    loss("huber_loss", lambda F, x, y, *w, **a: F.huber_loss(x, y, weight=_weight_or_none(w),
+                                                             **a),
+         _maybe_weighted_pair, (REAL, REAL, WEIGHTS), (SPACED,),
+         _loss_args(delta=[1.0, 0.5, 2.0]), spaced=True, smooth=_smooth_l1_smooth),
+    loss("kl_div", lambda F, x, y, **a: F.kl_div(x, y, **a), _same_shape,
+         (MODERATE, PROBABILITY), (MODERATE, domain("open_unit_interval")), _kl_div_args),
+    OpSpec(name="nll_loss", fn=_nll_loss, arity=1, first_shapes=NONEMPTY_RANK,
+           shapes_from=_rank_at_least(1), args_for=_nll_loss_args, domains=(REAL,),
+           gradcheck_domains=(MODERATE,), forward_scale=_loss_forward_scale,
+           grad_scales=_loss_grad_scales, smooth=_some_target_counted),
+]
+
+COMPOSITION_SPECS = {spec.name: spec for spec in _COMPOSITION_LIST}
+assert len(COMPOSITION_SPECS) == len(_COMPOSITION_LIST), "two composition specs share a name"
+
+__all__ = ["OpSpec", "SPECS", "COMPOSITION_SPECS", "GRAD_DOMAIN", "PRIMITIVES", "assert_close"]

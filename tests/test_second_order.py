@@ -72,7 +72,12 @@ def _numpy(t):
 def test_second_derivatives_equal_pytorchs(spec, data):
     if spec.name in NOT_TWICE_DIFFERENTIABLE:
         pytest.fail(f"{spec.name} is listed as not twice differentiable")
-    arrays, args = data.draw(spec.example(np.float64, gradcheck=True), label="case")
+    check_second_derivatives(spec, *data.draw(spec.example(np.float64, gradcheck=True),
+                                              label="case"), data)
+
+
+def check_second_derivatives(spec, arrays, args, data):
+    """(a) for one drawn case (test_composition_properties runs it too)."""
     probe = [o for o in _outputs(spec.torch(*[torch.tensor(a, requires_grad=True)
                                               for a in arrays], **args)) if o.requires_grad]
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))

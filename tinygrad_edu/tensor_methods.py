@@ -548,7 +548,9 @@ class TensorMethods:
 
     def lerp(self, end, weight):
         """self + weight · (end − self): linear interpolation from self (weight 0) to end
-        (weight 1); weight a number or a tensor, all of one floating dtype."""
+        (weight 1); weight a number or a tensor, all of one floating dtype.  Computed as
+        PyTorch does: where |weight| ≥ ½ as end − (end − self) · (1 − weight), so weight 1
+        gives end exactly (the same gradients, rounded differently)."""
         if not self.dtype.is_floating_point:
             raise NotImplementedError(f"lerp(): not implemented for dtype {self.dtype.name}; "
                                       f"convert with .float()")
@@ -562,7 +564,10 @@ class TensorMethods:
         if not isinstance(weight, Tensor) and not _is_scalar(weight):
             raise TypeError(f"lerp(): argument 'weight' (position 3) must be Tensor or a "
                             f"number, not {type(weight).__name__}")
-        return self + weight * (end - self)
+        gap = end - self
+        if isinstance(weight, Tensor):
+            return where(weight.abs() < 0.5, self + weight * gap, end - gap * (1 - weight))
+        return self + weight * gap if abs(weight) < 0.5 else end - gap * (1 - weight)
 
     def mv(self, vec):
         """Matrix (n × m) times vector (m) → (n)."""
@@ -644,7 +649,7 @@ class TensorMethods:
         if not isinstance(index, Tensor) or index.dtype.category != _dt.INTEGER:
             raise RuntimeError(f"gather(): Expected dtype int32/int64 for index, got "
                                f"{getattr(index, 'dtype', type(index).__name__)}")
-        if index.ndim != max(self.ndim, 1):
+        if max(index.ndim, 1) != max(self.ndim, 1):  # 0-d counts as 1-D, as PyTorch
             raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
                                f"tensor ({tuple(index.shape)} for {tuple(self.shape)})")
         for axis, (n, limit) in enumerate(zip(index.shape, self.shape)):
@@ -658,8 +663,8 @@ class TensorMethods:
         if np.any(bad):
             raise RuntimeError(f"index {picks[bad].flat[0]} is out of bounds for dimension {d} "
                                f"with size {self.shape[d] if self.ndim else 1}")
-        if self.ndim == 0:
-            return self.clone()
+        if self.ndim == 0 or index.ndim == 0:
+            return self.reshape(-1)[picks]  # out has the index's shape, 0-d included
         grids = np.ogrid[tuple(slice(n) for n in index.shape)]
         key = tuple(picks if axis == d else grids[axis] for axis in range(self.ndim))
         return self[key]
@@ -855,7 +860,10 @@ class TensorMethods:
             return t.abs().amax(() if dim is None else dim, keepdim)
         if isinstance(p, bool) or not isinstance(p, (int, float)) or p <= 0:
             raise ValueError(f"norm: p must be a positive number, 'fro' or inf here, got {p!r}")
-        powers = (t.abs() ** p).sum(dim, keepdim)
+        size = t.abs()
+        nonzero = size > 0  # |x|ᵖ only of x ≠ 0: at 0 its derivative p|x|ᵖ⁻¹ is ∞ for p < 1,
+        # and PyTorch's gradient there is 0
+        powers = where(nonzero, where(nonzero, size, 1.0) ** p, 0.0).sum(dim, keepdim)
         positive = powers > 0
         return where(positive, where(positive, powers, 1.0) ** (1.0 / p), powers * 0)
 

@@ -849,14 +849,15 @@ def prelu(input, weight):
     channel (dim 1 of the input); gradient to a is Σ x over the entries where x ≤ 0."""
     x = _activation_input(input, "prelu")
     weight = _tensor_arg(weight, "weight", "prelu")
-    if weight.numel() != 1:
-        channels = x.shape[1] if x.ndim >= 2 else (x.shape[0] if x.ndim == 1 else 1)
+    if weight.numel() == 1:
+        weight = weight.reshape(())  # the output keeps the input's shape, 0-d included
+    else:
+        channels = x.shape[1] if x.ndim >= 2 else 1  # below 2 dims: one channel, as PyTorch
         if weight.ndim != 1 or weight.numel() != channels:
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
                                f"parameter numbers = {weight.numel()} and channel size = "
                                f"{channels}.")
-        if x.ndim >= 2:
-            weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
+        weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
     return where(x > 0, x, x * weight)
 
 
