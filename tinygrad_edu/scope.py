@@ -6,7 +6,7 @@ PyTorch's signature, defaults, dtype rules and errors.  docs/pytorch-coverage.md
 from these lists (``python -m tools.coverage``), tests/test_pytorch_scope.py compares every
 present name with PyTorch, and a missing attribute of ``tinygrad_edu``, its modules that stand
 for PyTorch's (``nn``, ``nn.functional``, ``nn.init``, ``optim``, ``autograd``, ``utils``,
-``utils.data``) or a Tensor raises ``NotInEngine``: an AttributeError (so ``hasattr`` and
+``utils.data``) raises ``NotInEngine``: an AttributeError (so ``hasattr`` and
 ``getattr(…, default)`` still work) that says whether the name is in the scope but not written
 yet, or outside it, and names what the engine has nearby.
 """
@@ -79,11 +79,10 @@ class NotInEngine(AttributeError):
     """A PyTorch name this engine does not have (an AttributeError, so hasattr still works)."""
 
 
-# module (or "Tensor") -> PyTorch's name for it, and the scope's names there.  The scope of the
+# module -> PyTorch's name for it, and the scope's names there.  The scope of the
 # other modules is what they hold (issue 15 lists no more of them).
 _NAMESPACES = {"tinygrad_edu": ("torch", TORCH), "tinygrad_edu.nn": ("torch.nn", NN),
                "tinygrad_edu.nn.functional": ("torch.nn.functional", FUNCTIONAL),
-               "Tensor": ("torch.Tensor", {}),  # (every scope method is present: the doc)
                "tinygrad_edu.nn.init": ("torch.nn.init", {}),
                "tinygrad_edu.optim": ("torch.optim", {}),
                "tinygrad_edu.autograd": ("torch.autograd", {}),
@@ -113,8 +112,7 @@ _AREAS = [
 def missing_attribute(module_name, name, namespace):
     """The NotInEngine error for `name` asked of a module, naming what it has nearby."""
     if name.startswith("_"):  # Python's and tools' own probes: no explanation
-        owner = "'Tensor' object" if module_name == "Tensor" else f"module {module_name!r}"
-        return AttributeError(f"{owner} has no attribute {name!r}")
+        return AttributeError(f"module {module_name!r} has no attribute {name!r}")
     torch_name, groups = _NAMESPACES[module_name]
     present = sorted(n for n in namespace if not n.startswith("_"))
     near = difflib.get_close_matches(name, present, n=4, cutoff=0.6)

@@ -21,7 +21,6 @@ from .arguments import (_as_operand, _check_broadcast_to, _compare, _is_scalar,
                         _shape_arg, broadcast_shapes, matmul, maximum, minimum, where)
 from .autograd import display_as
 from .modes import is_grad_enabled
-from .scope import missing_attribute
 
 Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it)
 
@@ -175,11 +174,6 @@ class TensorMethods:
     """Tensor's methods beyond the reading path."""
 
     __slots__ = ()  # the fields are Tensor's own (tensor.py)
-
-    def __getattr__(self, name):
-        """A torch.Tensor attribute this engine lacks: NotInEngine (an AttributeError) saying
-        so.  (Python calls this only when the usual lookup fails.)"""
-        raise missing_attribute("Tensor", name, dir(type(self)))
 
     @property
     def device(self):
