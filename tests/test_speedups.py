@@ -45,6 +45,31 @@ def test_matmul_gives_numpys_matmul_bits(dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_sum_rows_gives_the_plain_products_bits(dtype):
+    """sum_rows is 𝟏ᵀ G through ndarray.dot with a kept vector of ones: the bits of
+    np.ones(n) @ G, one row or one column, empty, wider than long, NaN and ±inf included;
+    and, as a sum, within rounding of NumPy's own column sums."""
+    rng = np.random.default_rng(11)
+    shapes = [(1, 1), (1, 5), (5, 1), (0, 3), (3, 0), (2, 2), (32, 10), (200, 10), (200, 1),
+              (3, 4097), (5000, 7)]
+    compared = 0
+    for rows, columns in shapes:
+        for draw in (rng.standard_normal, lambda size: rng.choice(AWKWARD, size=size)):
+            with np.errstate(all="ignore"):  # 3e38 is inf in float16
+                g = draw((rows, columns)).astype(dtype)
+                expected = speedups.plain_sum_rows(g)
+                ours = speedups.sum_rows(g)
+            assert same_bits(ours, expected), (rows, columns)
+            compared += 1
+        g = rng.standard_normal((rows, columns))
+        np.testing.assert_allclose(speedups.sum_rows(g), g.sum(axis=0), rtol=1e-12, atol=1e-12)
+    assert compared == 2 * len(shapes)
+    for rows in range(1, 70):  # more lengths than it keeps: it forgets them, still right
+        assert same_bits(speedups.sum_rows(np.ones((rows, 2), dtype)),
+                         np.full(2, rows, dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize("size", [7, 4096, 4097, 50_000], ids=lambda n: f"{n} entries")
 def test_zero_where_gives_the_plain_selections_bits(dtype, size):
     """On both sides of the size where the product path starts; inf and NaN in G are exact

@@ -89,6 +89,12 @@ def matmul(a, b):
         else speedups.matmul(a, b)
 
 
+def sum_rows(g):
+    """Gᵀ 𝟏: the sum of the rows of a matrix G, one entry per column (on arrays:
+    speedups.sum_rows)."""
+    return g.sum(0) if isinstance(g, Tensor) else speedups.sum_rows(g)
+
+
 def zero_where(mask, g):
     """G with exact zeros where the mask holds: where(M, 0, G), so an inf or NaN in G becomes
     0 there, as PyTorch selects (on arrays: speedups.zero_where)."""
@@ -460,7 +466,8 @@ class Linear(Op):
             rows = math.prod(x.shape[:-1])
             g_rows, x_rows = g.reshape(rows, w.shape[0]), x.reshape(rows, x.shape[-1])
         return (matmul(g, w) if need_x else None), \
-            (matmul(g_rows.T, x_rows) if need_w else None), (g if need_b else None)
+            (matmul(g_rows.T, x_rows) if need_w else None), \
+            (sum_rows(g_rows) if need_b else None)
 
 
 class MseLoss(Op):
