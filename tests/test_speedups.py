@@ -89,6 +89,21 @@ def test_zero_where_gives_the_plain_selections_bits(dtype, size):
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_zero_where_on_0d_and_empty_arrays_gives_the_plain_selections_bits(dtype):
+    """A 0-d G with the NumPy bool a 0-d comparison gives (masked and kept, NaN and −0.0), a
+    NumPy scalar G (a 0-d op's result), an empty G, and a mask broadcast to a larger shape
+    than G's."""
+    dt = np.dtype(dtype)
+    cases = [(np.asarray(value, dt), np.asarray(value, dt) <= 0) for value in (NAN, -0.0, 2.0)]
+    cases += [(np.asarray(NAN, dt), np.bool_(True)), (dt.type(NAN), np.bool_(True)),
+              (dt.type(-0.0), np.bool_(False)), (np.zeros((0, 3), dt), np.zeros((0, 3), bool)),
+              (np.array([NAN, -0.0], dt), np.array([[True, False], [False, True]]))]
+    for g, mask in cases:
+        assert same_bits(speedups.zero_where(mask, g), speedups.plain_zero_where(mask, g))
+    assert len(cases) == 8
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 def test_a_number_beside_a_tensor_gives_the_plain_numbers_bits(dtype):
     """+, −, ·, / with the number as a 0-d array of the tensor's dtype, or as itself."""
     rng = np.random.default_rng(3)

@@ -516,7 +516,11 @@ def _method(name, with_out=False):
     return fn
 
 
-relu = _method("relu")
+def relu(input):
+    """torch.relu(t) = t.relu()."""
+    return _tensor_arg(input, "relu").relu()
+
+
 tanh = _method("tanh", True)
 sigmoid = _method("sigmoid", True)
 exp = _method("exp", True)

@@ -115,7 +115,8 @@ def plain_zero_where(mask, g):
 
 # np.where branches on every entry: on large arrays with a mixed mask (relu's) it is several
 # times slower than plain bit arithmetic (0.39 against 0.036 ms at 10⁵ entries, 14 against 2.9 ms
-# at 4·10⁶); below a few thousand entries its single call is the faster.
+# at 4·10⁶).  Below a few thousand entries a copy of G with zeros put where masked is the
+# fastest (0.61 against 0.89 µs for np.where at 2×2, 2.6 against 2.8 µs at 200×10).
 _WHERE_LIMIT = 4096
 
 
@@ -139,13 +140,16 @@ def zero(dtype):
 
 
 def zero_where(mask, g):
-    """plain_zero_where(mask, g), on large arrays as bit arithmetic: each entry's bits ANDed
-    with all ones where it is kept and with all zeros (the bits of +0.0) where it is masked,
-    so every kept entry is G's own, NaN included, and every masked one exactly +0.0."""
-    if g.size <= _WHERE_LIMIT:
-        return np.where(mask, zero(g.dtype), g)
-    if np.broadcast_shapes(np.shape(mask), g.shape) != g.shape:
-        return plain_zero_where(mask, g)
+    """plain_zero_where(mask, g) for a boolean array mask: on small arrays G copied and 0 put where masked; on large ones
+    bit arithmetic, each entry's bits ANDed with all ones where it is kept and with all zeros
+    (the bits of +0.0) where it is masked.  Either way every kept entry is G's own, NaN
+    included, and every masked one exactly +0.0."""
+    if g.size <= _WHERE_LIMIT and mask.shape == g.shape:
+        kept = np.array(g)  # (a copy, and an array also when G is a NumPy scalar)
+        np.putmask(kept, mask, zero(g.dtype))
+        return kept
+    if g.size <= _WHERE_LIMIT or np.broadcast_shapes(mask.shape, g.shape) != g.shape:
+        return plain_zero_where(mask, g)  # (a mask broadcast with G)
     bits = np.dtype(f"u{g.dtype.itemsize}")
     # masked: 1 − 1 = 0; kept: 0 − 1 = all ones.  One array of G's shape, then the result
     # written over it: no more memory than the product G ⊙ [¬mask] would take.
