@@ -869,14 +869,34 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """Each sample normalized over its last dims (normalized_shape): (x − μ) / √(σ² + ε),
     μ and σ² (biased) taken over those dims, then · weight + bias (both of that shape)."""
     x = _activation_input(input, "layer_norm")
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
-        tuple(normalized_shape)
-    if not shape or tuple(x.shape[x.ndim - len(shape):]) != shape or len(shape) > x.ndim:
+    shape = _normalized_shape(normalized_shape)
+    if tuple(x.shape[x.ndim - len(shape):]) != shape or len(shape) > x.ndim:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of "
                            f"size{list(x.shape)}")
     dims = tuple(range(x.ndim - len(shape), x.ndim))
     return _normalize(x, dims, weight, bias, eps, lambda t: t)
+
+
+def _normalized_shape(normalized_shape):
+    """layer_norm's normalized_shape as a tuple: a tuple, list or Size of ints, at least one, as
+    PyTorch (a lone int is refused there, F.layer_norm(x, 4); nn.LayerNorm(4) takes it)."""
+    if not isinstance(normalized_shape, (tuple, list)):
+        kind = type(normalized_shape)
+        name = "Tensor" if isinstance(normalized_shape, Tensor) else kind.__name__ if \
+            kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+        hint = f" (one dim: write ({normalized_shape},))" if name == "int" else ""
+        raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be tuple "
+                        f"of ints, not {name}{hint}")
+    for pos, side in enumerate(normalized_shape):
+        if isinstance(side, bool) or not isinstance(side, (int, np.integer)):
+            raise TypeError(f"layer_norm(): argument 'normalized_shape' (position 2) must be "
+                            f"tuple of ints, but found element of type {type(side).__name__} "
+                            f"at pos {pos}")
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    return tuple(int(side) for side in normalized_shape)
 
 
 def _normalize(x, dims, weight, bias, eps, align):

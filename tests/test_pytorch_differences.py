@@ -1,0 +1,80 @@
+"""Differences from PyTorch that issue 15 listed as left, each now measured against PyTorch
+itself and matched: the value, the error type and the message a learner reads.
+
+Each test runs the same call on both libraries.  PyTorch is the oracle: if it is missing, the
+import below fails the module loudly (never a skip).  Where a test loops over cases it asserts
+how many it ran, so a shortened list cannot pass by testing less.
+"""
+
+import re
+
+import numpy as np
+import pytest
+import torch  # the oracle: if it is missing, fail loudly (never skip)
+
+import tinygrad_edu as tg
+
+
+def outcome(call, lib):
+    """What call(lib) gives: ('value', result) or ('error', exception type, message)."""
+    try:
+        return ("value", call(lib))
+    except Exception as e:  # noqa: BLE001 — the error is what is compared
+        return ("error", type(e), str(e))
+
+
+def assert_same_error(call, *, exact=True, contains=None):
+    """call raises in both libraries, the same type; the same message (exact), or ours holds
+    PyTorch's message as its start (the engine may add a hint after it), or `contains`."""
+    theirs, ours = outcome(call, torch), outcome(call, tg)
+    assert theirs[0] == "error", f"PyTorch does not raise: {theirs}"
+    assert ours[0] == "error", f"PyTorch raises {theirs[1].__name__}: {theirs[2]}; ours gives " \
+                               f"{ours[1]!r}"
+    assert ours[1] is theirs[1], f"PyTorch raises {theirs[1].__name__}, ours {ours[1].__name__}"
+    if contains is not None:
+        assert contains in ours[2] and contains in theirs[2], (contains, ours[2], theirs[2])
+    elif exact:
+        assert ours[2] == theirs[2], f"\nours:    {ours[2]}\nPyTorch: {theirs[2]}"
+    else:
+        assert ours[2].startswith(theirs[2]), f"\nours:    {ours[2]}\nPyTorch: {theirs[2]}"
+    return ours[2]
+
+
+# ----------------------------------------------------------------------------------------
+# F.layer_norm's normalized_shape: a tuple of ints (nn.LayerNorm also takes one int)
+# ----------------------------------------------------------------------------------------
+
+LAYER_NORM_REFUSED = [  # (normalized_shape, message exactly PyTorch's, or with a hint after)
+    (4, False), (4.0, True), (None, True), ("ab", True), (np.array([4]), True),
+    ((4.0,), True), ((True,), True), ((), True),
+]
+
+
+@pytest.mark.parametrize("shape,exact", LAYER_NORM_REFUSED,
+                         ids=[repr(s) for s, _ in LAYER_NORM_REFUSED])
+def test_layer_norm_refuses_what_pytorch_refuses(shape, exact):
+    message = assert_same_error(
+        lambda lib: lib.nn.functional.layer_norm(lib.ones(2, 4), shape), exact=exact)
+    assert "normalized_shape" in message
+
+
+def test_layer_norm_refused_cases_counted_and_the_int_hint():
+    assert len(LAYER_NORM_REFUSED) == 8
+    with pytest.raises(TypeError, match=r"not int \(one dim: write \(4,\)\)"):
+        tg.nn.functional.layer_norm(tg.ones(2, 4), 4)
+    with pytest.raises(TypeError, match=r"not Tensor$"):
+        tg.nn.functional.layer_norm(tg.ones(2, 4), tg.tensor([4]))
+
+
+@pytest.mark.parametrize("shape", [(4,), [4], (2, 4), (np.int64(4),)],
+                         ids=["(4,)", "[4]", "(2, 4)", "(int64(4),)"])
+def test_layer_norm_takes_what_pytorch_takes(shape):
+    x = np.random.default_rng(5).standard_normal((2, 4)).astype(np.float32)
+    ours = tg.nn.functional.layer_norm(tg.tensor(x), shape)
+    theirs = torch.nn.functional.layer_norm(torch.tensor(x), shape)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    if shape == (4,):  # as the module takes it too: nn.LayerNorm(4) is nn.LayerNorm((4,))
+        assert tg.nn.LayerNorm(4).normalized_shape == torch.nn.LayerNorm(4).normalized_shape \
+            == (4,)
+        np.testing.assert_allclose(tg.nn.LayerNorm(4)(tg.tensor(x)).detach().numpy(),
+                                   theirs.numpy(), rtol=1e-5, atol=1e-6)
