@@ -1483,8 +1483,9 @@ def kl_div():
         forward, _loss_cases(reductions_[:3], params[:3]),
         _loss_cases(reductions_, params)[3:], operands=[X_, Yk_],
         params={"reduction": "batchmean", "log_target": 0},
-        notes=["proved on Y > 0; where Y = 0 (log_target False) the loss term is 0 and the "
-               "engine's ∂L/∂Y is 0 (PyTorch's is NaN)"])
+        notes=["proved on Y > 0; where Y = 0 (log_target False) the loss term is 0 (0 log 0 = "
+               "0) and ∂L/∂X = 0, while ∂L/∂Y is NaN, in the engine as in PyTorch (log 0 + 1 "
+               "has no finite value)"])
 
 
 class ClassWeights(Node):

@@ -1303,8 +1303,9 @@ HARD = testing.Domain("hard", [(-1e3, 1e3)], [0.0, 3.0, -3.0, 1.0, -1.0, 1e3, -1
                       "|x| <= 1000 with hardsigmoid's and hardswish's kinks ±3 on purpose")
 WEIGHTS = testing.Domain("weights", [(0.0, 10.0)], [0.0, 1.0, 0.5, 10.0],
                          "0 <= w <= 10: loss weights, 0 included")
-PROBABILITY = testing.Domain("probability", [(1e-6, 1.0)], [1.0, 0.5, 1e-6],
-                             "1e-6 <= p <= 1: kl_div targets (0 is pinned by a test of its own)")
+PROBABILITY = testing.Domain("probability", [(0.0, 0.0), (1e-6, 1.0)], [0.0, 1.0, 0.5, 1e-6],
+                             "p = 0 or 1e-6 <= p <= 1: kl_div targets (at 0 the target's "
+                             "gradient is NaN, as PyTorch's)")
 # norm: PyTorch's norm of a single entry is |x| even where xᵖ underflows (and its gradient
 # then 1, or NaN for p = 3); ours is (xᵖ)^(1/p) = 0 there.  Magnitudes below 1e-3 (but 0) left
 # out: no xᵖ under- or overflows.

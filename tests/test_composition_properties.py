@@ -266,16 +266,16 @@ def test_var_and_std_with_n_equal_to_correction_as_pytorch(dtype):
         assert np.isposinf(out[0]) and np.isnan(out[1])
 
 
-def test_kl_div_at_target_zero_gradient_is_zero_where_pytorchs_is_nan():
-    """The one departure, documented in F.kl_div: ∂ℓ/∂y at y = 0 is 0 here, NaN in PyTorch
-    (log 0 in its formula); values and the input's gradient are PyTorch's."""
-    x, y = [-1.0, -2.0, 0.5], [0.0, 0.5, 0.5]
+def test_kl_div_at_target_zero_gradient_is_nan_as_pytorchs():
+    """At y = 0 the loss term is 0 and ∂ℓ/∂x = 0, but ∂ℓ/∂y is NaN, as PyTorch's xlogy(y, y)
+    − y x gives (log 0 in its slope); a negative y is NaN throughout, as there."""
+    x, y = [-1.0, -2.0, 0.5, -0.3], [0.0, 0.5, 0.5, -0.2]
     (out, (gx, gy)), (t_out, (t_gx, t_gy)) = both_gradients(
         lambda lib, a, b: _F(lib).kl_div(a, b, reduction="none"), [x, y], np.float64)
     np.testing.assert_array_equal(out, t_out)
     np.testing.assert_array_equal(gx, t_gx)
-    assert gy[0] == 0.0 and np.isnan(t_gy[0])
-    np.testing.assert_allclose(gy[1:], t_gy[1:], rtol=1e-12)
+    assert out[0] == 0.0 and np.isnan(out[3]) and np.isnan(gy[0]) and np.isnan(t_gy[0])
+    np.testing.assert_allclose(gy, t_gy, rtol=1e-12)  # NaN where PyTorch's is NaN
 
 
 # --------------------------------------------------------------------------------------------

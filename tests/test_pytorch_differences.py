@@ -7,6 +7,7 @@ how many it ran, so a shortened list cannot pass by testing less.
 """
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -78,3 +79,48 @@ def test_layer_norm_takes_what_pytorch_takes(shape):
             == (4,)
         np.testing.assert_allclose(tg.nn.LayerNorm(4)(tg.tensor(x)).detach().numpy(),
                                    theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------------------
+# F.kl_div where the target is 0 (or negative): PyTorch's xlogy(y, y) − y x
+# ----------------------------------------------------------------------------------------
+
+def _kl_div_run(lib, x, y, **kwargs):
+    """(loss, ∂/∂input, ∂/∂target, grad_fn name) of kl_div in float64."""
+    x = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+    y = lib.tensor(y, dtype=lib.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # reduction='mean': PyTorch's warning, ours too
+        out = lib.nn.functional.kl_div(x, y, **kwargs)
+        out.sum().backward()
+    return (out.detach().numpy(), x.grad.numpy(), y.grad.numpy(),
+            None if out.grad_fn is None else out.grad_fn.name())
+
+
+def test_kl_div_at_target_zero_and_below_is_pytorchs():
+    """Forward values, both gradients and the grad_fn name equal PyTorch's for targets 0, > 0
+    and < 0, with and without log_target, for every reduction: at y = 0 (log_target False) the
+    loss is 0 and ∂/∂x = 0 but ∂/∂y is NaN; a negative y is NaN; log_target is smooth."""
+    x = [[-0.7, -1.2, -np.inf], [0.4, -2.0, -0.1]]
+    ran = 0
+    for log_target in (False, True):
+        for fill in (0.0, 0.5, -0.3):
+            y = [[fill, fill, 0.25], [fill, 0.0, 0.6]]
+            for reduction in ("none", "sum", "mean", "batchmean"):
+                ours = _kl_div_run(tg, x, y, reduction=reduction, log_target=log_target)
+                theirs = _kl_div_run(torch, x, y, reduction=reduction, log_target=log_target)
+                for what, a, b in zip(("loss", "∂/∂input", "∂/∂target"), ours, theirs):
+                    np.testing.assert_allclose(a, b, rtol=1e-12, atol=0, err_msg=f"{what} at "
+                                               f"y={fill}, {reduction}, log_target={log_target}")
+                assert ours[3] == theirs[3], (fill, reduction, log_target)
+                ran += 1
+    assert ran == 24
+    zero = _kl_div_run(tg, [-0.7], [0.0], reduction="none")
+    assert zero[0][0] == 0.0 and zero[1][0] == 0.0 and np.isnan(zero[2][0])
+
+
+def test_kl_div_batchmean_of_a_0d_input_is_the_sum_as_pytorchs():
+    ours = _kl_div_run(tg, -0.5, 0.3, reduction="batchmean")
+    theirs = _kl_div_run(torch, -0.5, 0.3, reduction="batchmean")
+    assert ours[3] == theirs[3] == "SumBackward0"
+    np.testing.assert_allclose(ours[:3], theirs[:3], rtol=1e-12)

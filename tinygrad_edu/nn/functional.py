@@ -329,10 +329,15 @@ def _huber(d, width, inverse_width):
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """KL(target ‖ model) from log-probabilities x (input) and probabilities y (target):
-    ℓᵢ = yᵢ (log yᵢ − xᵢ), 0 where yᵢ = 0 (log_target=True: y given as log y, ℓᵢ = e^yᵢ (yᵢ −
-    xᵢ)).  'batchmean' divides Σℓᵢ by the batch size, the KL divergence per sample; 'mean'
-    divides by the number of entries, with PyTorch's warning.  ∂ℓᵢ/∂yᵢ where yᵢ = 0 is 0 here
-    (PyTorch's is NaN)."""
+    ℓᵢ = yᵢ log yᵢ − yᵢ xᵢ, with 0 log 0 = 0 (log_target=True: y given as log y, ℓᵢ = e^yᵢ (yᵢ −
+    xᵢ)).  'batchmean' divides Σℓᵢ by the batch size, the KL divergence per sample (a 0-d
+    input: Σℓᵢ itself); 'mean' divides by the number of entries, with PyTorch's warning.
+
+    As PyTorch (its xlogy(y, y) − y x), measured on 2.13: where yᵢ = 0 the loss term is 0 and
+    ∂ℓᵢ/∂xᵢ = −yᵢ = 0, but ∂ℓᵢ/∂yᵢ is NaN — y log y has no finite slope at 0 (log 0 + 1 =
+    −∞), and the 0 · log 0 of the branch `where` leaves out comes back as 0 · (−∞) in its
+    gradient; a negative yᵢ gives NaN (log of a negative number), and yᵢ = 0 with xᵢ = −∞
+    gives 0 · ∞ = NaN, as there."""
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce, reduction, "kl_div")
     elif reduction not in _REDUCTIONS + ("batchmean",):
@@ -341,11 +346,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         losses = target.exp() * (target - input)
     else:
-        positive = target > 0
-        logs = where(positive, target, 1.0).log()
-        losses = where(positive, target * (logs - input), 0.0)
+        losses = where(target == 0, 0.0, target * target.log()) - target * input
     if reduction == "batchmean":
-        return losses.sum() / (input.shape[0] if input.ndim else 1)
+        return losses.sum() / input.shape[0] if input.ndim else losses.sum()
     if reduction == "mean":
         warn("reduction: 'mean' divides the total loss by both the batch size and the support "
              "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
