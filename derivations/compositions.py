@@ -793,7 +793,11 @@ def var():
         cases=_var_std_cases(_reduction_cases(REDUCTION_SHAPES)),
         thorough=_var_std_cases(_reduction_cases(THOROUGH_REDUCTION_SHAPES)),
         params={"dim": None, "keepdim": False, "correction": 1},
-        notes=["the mean's own dependence on A drops out: Σ (a − ā) = 0"])
+        notes=["the mean's own dependence on A drops out: Σ (a − ā) = 0",
+               "proved for N > c; where N ≤ c the engine copies PyTorch's rule (value +∞, or "
+               "NaN at 0/0; gradient G ⊙ (+∞, NaN where A = Ā) over all entries, 2 G ⊙ (A − "
+               "Ā) / (N − c) along dims), which is no derivative: tests/"
+               "test_pytorch_differences.py compares it with PyTorch"])
 
 
 def std():

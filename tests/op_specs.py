@@ -720,9 +720,10 @@ def _logsumexp_args(draw, shapes):
 def _var_args(draw, shapes):
     """dim (None, one, a tuple), keepdim, and the divisor N − correction said as PyTorch users
     say it: nothing (unbiased), unbiased=True/False, or correction (0, 1, 2 or 0.5) below N.
-    N ≤ correction is not drawn (test_var_and_std_with_n_equal_to_correction_as_pytorch
-    compares the values there): PyTorch's forward divides by max(0, N − correction), its
-    backward by N − correction itself, ±inf or a gradient of no function."""
+    N ≤ correction is not drawn (test_var_and_std_with_n_equal_to_correction_as_pytorch and
+    tests/test_pytorch_differences.py compare values and gradients there): PyTorch's forward
+    divides by max(0, N − correction), its backward by N − correction itself, ±inf or a
+    gradient of no function, which the engine copies by a rule of its own."""
     args = _reduce_args(True)(draw, shapes)
     kind = draw(st.sampled_from(["default", "unbiased", "correction"]))
     if kind == "unbiased":

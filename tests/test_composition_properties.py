@@ -255,15 +255,17 @@ def test_at_a_kink_as_pytorch(case, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_var_and_std_with_n_equal_to_correction_as_pytorch(dtype):
     """N − correction = 0: PyTorch warns and divides by 0 (inf, or NaN where Σ(x − x̄)² = 0),
-    as here.  Gradients are not compared: PyTorch's is ±inf, 2/(N − c) · (x − x̄), ours the
-    NaN of ∞ − ∞ (the mean's gradient subtracted); N < correction is not drawn by the specs
-    (PyTorch's forward clamps the divisor to 0, its backward does not)."""
+    as here, and its gradient 2/(N − c) · G · (x − x̄) is ±inf (NaN where x = x̄), as here
+    (var's rule written out there; tests/test_pytorch_differences.py has N < correction and
+    the reduction over all entries).  The specs do not draw N ≤ correction."""
     for method in ("var", "std"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # degrees of freedom ≤ 0
-            out, _ = matches_pytorch(lambda lib, x, m=method: getattr(x, m)(dim=0, correction=2),
-                                     [[[1.0, 2.0], [3.0, 2.0]]], dtype, with_gradients=False)
+            out, grads = matches_pytorch(
+                lambda lib, x, m=method: getattr(x, m)(dim=0, correction=2),
+                [[[1.0, 2.0], [3.0, 2.0]]], dtype)
         assert np.isposinf(out[0]) and np.isnan(out[1])
+        assert np.isnan(grads[0][:, 1]).all()  # the constant column: 0 · ∞
 
 
 def test_kl_div_at_target_zero_gradient_is_nan_as_pytorchs():

@@ -124,3 +124,74 @@ def test_kl_div_batchmean_of_a_0d_input_is_the_sum_as_pytorchs():
     theirs = _kl_div_run(torch, -0.5, 0.3, reduction="batchmean")
     assert ours[3] == theirs[3] == "SumBackward0"
     np.testing.assert_allclose(ours[:3], theirs[:3], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------
+# var and std where N ≤ correction: PyTorch's +inf or NaN, and its gradient rule
+# ----------------------------------------------------------------------------------------
+
+VAR_CASES = [  # (data, correction, dim): N − correction = 0 (x/0 and 0/0) and < 0
+    ([1.5], 1, None), ([1.0, 3.0], 2, None), ([2.0, 2.0], 2, None), ([1.0, 2.0], 3, None),
+    ([1.0, 2.0, 4.0], 3, None), ([[1.0, 2.0], [3.0, 2.0]], 2, 0), ([[1.0, 2.0], [3.0, 2.0]], 3, 0),
+    ([[1.0, 2.0], [3.0, 2.0]], 2, 1), ([[1.0, 3.0]], 2, (0, 1)), ([[1.0, 2.0]], 1, 0),
+    (5.0, 1, None), (5.0, 1, 0), ([], 1, None), ([1.0, 3.0], 2, 0),
+]
+
+
+def _variance_run(lib, method, data, correction, dim, upstream, dtype):
+    x = lib.tensor(data, dtype=getattr(lib, dtype), requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = getattr(x, method)(dim=dim, correction=correction)
+    out.backward(lib.full_like(out, upstream))
+    said = [str(w.message) for w in caught]
+    return out.detach().numpy(), x.grad.numpy(), out.grad_fn.name(), said
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_var_and_std_where_n_is_at_most_correction_are_pytorchs(dtype):
+    """Value, gradient (for upstream 1, −2 and 0), grad_fn name and warning equal PyTorch's:
+    +inf (x/0) or NaN (0/0); over all entries the gradient is G · (NaN where x = mean, else
+    +inf), along dims 2/(N − c) · G · (x − mean) (±inf at N = c, finite at N < c); std's
+    passes through √ (G / 2∞ = 0 into var's rule)."""
+    ran = 0
+    for data, correction, dim in VAR_CASES:
+        for method in ("var", "std"):
+            for upstream in (1.0, -2.0, 0.0):
+                ours = _variance_run(tg, method, data, correction, dim, upstream, dtype)
+                theirs = _variance_run(torch, method, data, correction, dim, upstream, dtype)
+                where = f"{method}({data}, correction={correction}, dim={dim}), G={upstream}"
+                np.testing.assert_array_equal(ours[0], theirs[0], err_msg=where)
+                np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6, err_msg=where)
+                assert ours[2] == theirs[2] == f"{method.capitalize()}Backward0", where
+                warning = f"{method}(): degrees of freedom is <= 0. Correction should be " \
+                          f"strictly less than the reduction factor (input numel divided by " \
+                          f"output numel)."
+                assert ours[3] == [warning] and theirs[3][0].startswith(warning), where
+                ran += 1
+    assert ran == len(VAR_CASES) * 6 == 84
+
+
+def test_var_where_n_equals_correction_has_no_nan_from_the_mean():
+    """The reported case: one entry, correction=1 is NaN (0/0) both ways; two entries with
+    correction=2 are +inf with gradient [-inf, inf] along dim 0, [inf, inf] over all entries
+    (the engine gave NaN gradients: the mean's path added ∞ − ∞)."""
+    x = tg.tensor([1.0, 3.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        x.var(dim=0, correction=2).backward()
+    assert x.grad.tolist() == [-np.inf, np.inf]
+    x.grad = None
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        x.var(correction=2).backward()
+    assert x.grad.tolist() == [np.inf, np.inf]
+    one = tg.tensor([1.5], requires_grad=True)
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        v = one.var()
+    v.backward()
+    assert np.isnan(v.item()) and np.isnan(one.grad.item())
+
+
+def test_var_and_std_show_pytorchs_grad_fn_where_n_exceeds_correction():
+    x = tg.tensor([[1.0, 2.0], [3.0, 5.0]], requires_grad=True)
+    assert x.var().grad_fn.name() == "VarBackward0"
+    assert x.std(dim=1).grad_fn.name() == "StdBackward0"

@@ -21,6 +21,7 @@ from .arguments import (_as_operand, _check_broadcast_to, _compare, _is_scalar,
                         _shape_arg, broadcast_shapes, matmul, maximum, minimum, where)
 from .autograd import display_as
 from .modes import is_grad_enabled
+from .user_warnings import warn
 
 Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it)
 
@@ -817,23 +818,67 @@ class TensorMethods:
 
     def var(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
         """Σ (x − mean)² / (N − correction) over `dim` (all entries when None); correction=1
-        (unbiased) by default, as PyTorch."""
-        if unbiased is not None:
-            correction = 1 if unbiased else 0
-        dims = _normalize_dims(dim, self.ndim, "var")
-        count = self._data.size if dims is None else int(np.prod([self.shape[d] for d in dims]))
-        centered = self - self.mean(dim, keepdim=True)
-        return (centered * centered).sum(dim, keepdim) / max(0, count - correction)
+        (unbiased) by default, as PyTorch.  N ≤ correction: see _variance_without_freedom."""
+        v, _ = self._variance("var", dim, correction, keepdim, unbiased)
+        return display_as(v, "VarBackward0")
 
     def std(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
         """√var: the standard deviation over `dim`, unbiased by default, as PyTorch.
 
         Where var = 0 (constant entries) the gradient is 0, as PyTorch, not 0 · ∞ = NaN: the
-        square root is taken of var only where var > 0.
+        square root is taken of var only where var > 0.  Where N ≤ correction var is +∞ or
+        NaN and the plain square root passes PyTorch's gradient on (G / 2∞ = 0 into var's, or
+        NaN).
         """
-        v = self.var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased)
+        v, without_freedom = self._variance("std", dim, correction, keepdim, unbiased)
+        if without_freedom:
+            return display_as(v.sqrt(), "StdBackward0")
         positive = v > 0
-        return where(positive, where(positive, v, 1.0).sqrt(), v * 0)
+        return display_as(where(positive, where(positive, v, 1.0).sqrt(), v * 0),
+                          "StdBackward0")
+
+    def _variance(self, name, dim, correction, keepdim, unbiased):
+        """(var, whether N ≤ correction) for var and std (`name`, for the warning)."""
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        dims = _normalize_dims(dim, self.ndim, name)
+        count = self._data.size if dims is None else int(np.prod([self.shape[d] for d in dims]))
+        if count - correction <= 0:
+            warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                 f"than the reduction factor (input numel divided by output numel).")
+            return self._variance_without_freedom(dim, keepdim, count - correction), True
+        centered = self - self.mean(dim, keepdim=True)
+        return (centered * centered).sum(dim, keepdim) / (count - correction), False
+
+    def _variance_without_freedom(self, dim, keepdim, dof):
+        """var where dof = N − correction ≤ 0, as PyTorch 2.13 (measured).  Its forward divides
+        by max(0, dof): Σ (x − mean)² / 0 is +∞, or NaN where every entry is the mean (0/0).
+        Its gradient is its rule for var, which the plain composition cannot give (there the
+        path through the mean adds ∞ − ∞ = NaN to every entry); built from primitives here:
+
+        * over all entries (dim None, or a 0-d input) PyTorch gives G · (NaN where x = mean,
+          else +∞): the value plus Σ √((x − x₀) ⊙ k), x₀ = x detached and k = [x ≠ mean].
+          That sum is exactly 0, but √ at 0 has slope +∞ (G / 2·0), times k: +∞ · G, and
+          ∞ · 0 = NaN where x = mean (and 0/0 = NaN where G = 0), as PyTorch;
+        * along dims, 2 / dof · G · (x − mean): the mean held constant (its path, which
+          cancels when dof > 0, is not in PyTorch's rule), Σ (x − mean)² / 0 at dof = 0
+          (slope ∞ · G · 2(x − mean), NaN where x = mean), and at dof < 0 the value with the
+          slope of Σ (x − mean)² / dof (slope + (value − slope) held constant: value is ±∞
+          or NaN, so the sum is exactly it).
+        """
+        fixed = self.detach()
+        centered = fixed - fixed.mean(dim, keepdim=True)
+        value = (centered * centered).sum(dim, keepdim) / 0.0
+        if dim is None or self.ndim == 0:
+            data = fixed._data
+            apart = data != (data.mean() if data.size else 0.0)  # (an empty x: no entries)
+            return value + ((self - fixed) * apart.astype(data.dtype)).sqrt().sum()
+        spread = self - fixed.mean(dim, keepdim=True)
+        squares = (spread * spread).sum(dim, keepdim)
+        if dof == 0:
+            return squares / 0.0
+        slope = squares / dof
+        return slope + (value - slope).detach()
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The p-norm (Σ |x|ᵖ)^(1/p) over `dim` (all entries when None): p = 'fro' or 2 (the
