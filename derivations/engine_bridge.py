@@ -209,7 +209,9 @@ def _composition_builds():
         "amax": lambda T, p: T["A"].amax(all_dims(p), p.get("keepdim", False)),
         "amin": lambda T, p: T["A"].amin(all_dims(p), p.get("keepdim", False)),
         "logsumexp": lambda T, p: T["A"].logsumexp(p["dim"], p.get("keepdim", False)),
-        "prod": lambda T, p: T["A"].prod(**reduce_args(p)),
+        # prod's dim is one int or left out (dim=None is PyTorch's TypeError)
+        "prod": lambda T, p: T["A"].prod() if p.get("dim") is None else
+        T["A"].prod(**reduce_args(p)),
         "cumsum": lambda T, p: T["A"].cumsum(p["dim"]),
         "var": lambda T, p: T["A"].var(correction=p.get("correction", 1), **reduce_args(p)),
         "std": lambda T, p: T["A"].std(correction=p.get("correction", 1), **reduce_args(p)),

@@ -62,6 +62,81 @@ def array_from_data(data, dtype=None, copy=True, what="tensor()"):
     return arr.copy() if copy else arr
 
 
+class _NotGiven:
+    """The default of an argument whose absence PyTorch tells apart from None: x.prod(dim=None)
+    and x.max(keepdim=True) are errors there, x.prod() is not."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<not given>"
+
+
+NOT_GIVEN = _NotGiven()
+
+# PyTorch 2.13's overloads of the reductions whose dim may be left out, as its TypeError lists
+# them: (method form, function form).  {kw} is the keyword no overload takes.
+_OVERLOADS = {
+    "sum": (" * (*, torch.dtype dtype = None)\n"
+            " * (tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)\n",
+            " * (Tensor input, *, torch.dtype dtype = None)\n"
+            " * (Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = "
+            "None, Tensor out = None)\n"),
+    "mean": (" * (*, torch.dtype dtype = None)\n"
+             " * (tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)\n",
+             " * (Tensor input, *, torch.dtype dtype = None, Tensor out = None)\n"
+             " * (Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = "
+             "None, Tensor out = None)\n"),
+    "prod": (" * (*, torch.dtype dtype = None)\n"
+             " * (int dim, bool keepdim = False, *, torch.dtype dtype = None)\n",
+             " * (Tensor input, *, torch.dtype dtype = None)\n"
+             " * (Tensor input, int dim, bool keepdim = False, *, torch.dtype dtype = None, "
+             "Tensor out = None)\n"),
+    "max": (" * ()\n"
+            "      didn't match because some of the keywords were incorrect: {kw}\n"
+            " * (Tensor other)\n"
+            "      didn't match because some of the keywords were incorrect: {kw}\n"
+            " * (int dim, bool keepdim = False)\n",
+            " * (Tensor input, *, Tensor out = None)\n"
+            " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+            " * (Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)\n"),
+}
+_OVERLOADS["min"] = _OVERLOADS["max"]
+
+
+def reduction_dim(name, dim, keepdim, dtype=None, function=False):
+    """(dim, keepdim) of sum, mean, prod, max or min, refusing as PyTorch 2.13 does what none
+    of its overloads takes: keepdim without dim (x.sum(keepdim=True): keepdim goes with a dim,
+    x.sum(dim=None, keepdim=True) keeps every dim as size 1), and for prod, max and min dim=None
+    (their dim is one int).  dim or keepdim left out is NOT_GIVEN; `function`: called as
+    torch.name(x, …), whose message lists the function's overloads."""
+    kept = False if keepdim is NOT_GIVEN else keepdim
+    if dim is not NOT_GIVEN and (dim is not None or name in ("sum", "mean")):
+        return dim, kept
+    if dim is NOT_GIVEN and keepdim is NOT_GIVEN:
+        return None, False
+    if dim is NOT_GIVEN and dtype is not None and not (function and name == "mean"):
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim" (keepdim '
+                        f'goes with dim: {name}(dim=…, keepdim=True))')
+    if dim is None and keepdim is not NOT_GIVEN and not (function and name in ("max", "min")):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not NoneType ({name} reduces "
+                        f"over one dim, or over all of them when dim is left out)")
+    given = ([] if dtype is None else ["dtype=torch.dtype"]) + \
+        ([] if keepdim is NOT_GIVEN else ["keepdim=bool"]) + \
+        ([] if dim is NOT_GIVEN else ["dim=NoneType"])  # (PyTorch names the last given first)
+    got = "Tensor, " + ", ".join(given) if function else ", ".join(given) + ", "
+    overloads = _OVERLOADS[name][function].replace(
+        "{kw}", ", ".join(g.split("=")[0] for g in given))
+    if name in ("sum", "mean"):
+        hint = (f"keepdim goes with dim: {name}(dim=None, keepdim=True) keeps every dim as "
+                f"size 1")
+    else:
+        hint = (f"{name} reduces over one int dim, or over all entries with no dim and no "
+                f"keepdim")
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but "
+                    f"expected one of:\n{overloads}({hint})")
+
+
 def _normalize_dim(dim, ndim, opname):
     """A dim index in [-ndim, ndim) turned non-negative (0-d tensors accept 0 and -1)."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):

@@ -14,7 +14,8 @@ import numpy as np
 from . import dtypes as _dt
 from . import more_ops
 from .random import rng
-from .arguments import _as_operand, _is_scalar, _normalize_dim, _shape_arg, array_from_data
+from .arguments import (NOT_GIVEN, _as_operand, _is_scalar, _normalize_dim, _shape_arg,
+                        array_from_data, reduction_dim)
 from .arguments import broadcast_shapes as _broadcast_shapes
 from .arguments import maximum as _maximum
 from .arguments import minimum as _minimum
@@ -534,15 +535,55 @@ erf = _method("erf", True)
 abs = _method("abs", True)
 clamp = _method("clamp", True)
 clip = _method("clip", True)
-sum = _method("sum")
-mean = _method("mean")
-max = _method("max")
-min = _method("min")
+
+
+def sum(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
+    """torch.sum(t, …) = t.sum(…); keepdim goes with dim, as PyTorch."""
+    dim, keepdim = reduction_dim("sum", dim, keepdim, dtype, function=True)
+    return _tensor_arg(input, "sum").sum(dim, keepdim, dtype=dtype)
+
+
+def mean(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
+    """torch.mean(t, …) = t.mean(…); keepdim goes with dim, as PyTorch."""
+    dim, keepdim = reduction_dim("mean", dim, keepdim, dtype, function=True)
+    return _tensor_arg(input, "mean").mean(dim, keepdim, dtype=dtype)
+
+
+def max(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
+    """torch.max(t) over all entries, torch.max(t, dim) (values, indices), torch.max(t, other)
+    elementwise; keepdim goes with an int dim, as PyTorch."""
+    return _max_min(input, dim, keepdim, "max")
+
+
+def min(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
+    """torch.min: as torch.max."""
+    return _max_min(input, dim, keepdim, "min")
+
+
+def _max_min(input, dim, keepdim, name):
+    input = _tensor_arg(input, name)
+    if isinstance(dim, Tensor):
+        return getattr(input, name)(dim)
+    dim, keepdim = reduction_dim(name, dim, keepdim, function=True)
+    return getattr(input, name)() if dim is None else getattr(input, name)(dim, keepdim)
+
+
 amax = _method("amax", True)
 amin = _method("amin", True)
 logsumexp = _method("logsumexp", True)
 square = _method("square", True)
-prod = _method("prod", True)
+_prod = _method("prod", True)
+
+
+def prod(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, out=None):
+    """torch.prod(t, …) = t.prod(…), written into out= if given; dim is one int and keepdim
+    goes with it, as PyTorch."""
+    dim, keepdim = reduction_dim("prod", dim, keepdim, dtype, function=True)
+    if dim is None:
+        return _prod(input, dtype=dtype, out=out)
+    return _prod(input, dim, keepdim, dtype=dtype, out=out)
+
+
 cumsum = _method("cumsum", True)
 lerp = _method("lerp", True)
 mv = _method("mv", True)

@@ -16,9 +16,10 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import more_ops, ops
-from .arguments import (_as_operand, _check_broadcast_to, _compare, _is_scalar,
+from .arguments import (NOT_GIVEN, _as_operand, _check_broadcast_to, _compare, _is_scalar,
                         _logical, _normalize_dim, _normalize_dims, _prepare, _result_dtype,
-                        _shape_arg, broadcast_shapes, matmul, maximum, minimum, where)
+                        _shape_arg, broadcast_shapes, matmul, maximum, minimum, reduction_dim,
+                        where)
 from .autograd import display_as
 from .modes import is_grad_enabled
 from .user_warnings import warn
@@ -413,6 +414,7 @@ class TensorMethods:
     def _max_min(self, op, name, dim, keepdim):
         if isinstance(dim, Tensor):  # max(other): the elementwise maximum
             return (maximum if name == "max" else minimum)(self, dim)
+        dim, keepdim = reduction_dim(name, dim, keepdim)
         if dim is None:
             if self._data.size == 0:
                 raise RuntimeError(
@@ -433,11 +435,12 @@ class TensorMethods:
             indices = np.expand_dims(indices, d)
         return _MaxMin(values, Tensor._wrap(np.asarray(indices, dtype=np.int64)), name)
 
-    def max(self, dim=None, keepdim=False):
-        """max() over all entries, or (values, indices) along dim, or max(other) elementwise."""
+    def max(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
+        """max() over all entries, or (values, indices) along dim, or max(other) elementwise;
+        as PyTorch, keepdim goes with a dim, and dim is one int (not None)."""
         return self._max_min(more_ops.Max, "max", dim, keepdim)
 
-    def min(self, dim=None, keepdim=False):
+    def min(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
         return self._max_min(more_ops.Min, "min", dim, keepdim)
 
     def amax(self, dim=(), keepdim=False):
@@ -478,6 +481,9 @@ class TensorMethods:
     def logsumexp(self, dim, keepdim=False):
         """log Σ exp(x) along dim, computed as m + log Σ exp(x − m) with m the (constant)
         maximum, so no exponential overflows; its gradient is softmax(x) along dim."""
+        if dim is None:
+            raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType "
+                            "(logsumexp needs the dims to reduce, e.g. dim=1 or dim=(0, 1))")
         t = self if self.dtype.is_floating_point else self._cast(_dt.DEFAULT_FLOAT)
         dims = _normalize_dims(dim, t.ndim, "logsumexp")
         biggest = np.max(t._data, axis=dims, keepdims=True, initial=-np.inf)
@@ -485,11 +491,13 @@ class TensorMethods:
         total = (t - shift).exp().sum(dims, keepdim).log()
         return total + (shift if keepdim else shift.reshape(total.shape))
 
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
+    def prod(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
         """The product of the entries along dim (of all entries when None); int64 for integer
         and bool tensors, as sum.  Multiplied pairwise, halving the axis each round (log₂ n
         products), so each entry's gradient is the product of all the others — also where
-        an entry is 0, which x⁻¹ · prod would get wrong."""
+        an entry is 0, which x⁻¹ · prod would get wrong.  As PyTorch, dim is one int (not
+        None) and keepdim goes with it."""
+        dim, keepdim = reduction_dim("prod", dim, keepdim, dtype)
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
         if t.dtype.category < _dt.FLOATING and dtype is None:
             t = t._cast(_dt.int64)
