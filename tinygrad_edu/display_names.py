@@ -34,20 +34,27 @@ def grad_fn_name(node):
     return node.op.node_name(node)
 
 
-def _input_ndim(node, index):
-    """The number of dimensions of input `index`, or None when it takes no gradient (its
-    shape is then not recorded)."""
+def _input_shape(node, index):
+    """The shape of input `index`, or None when it takes no gradient (its shape is then not
+    recorded)."""
     target = node.grad_targets[index]
     if target is None:
         return None
     data = getattr(target, "_data", None)  # a leaf Tensor holds its data; a Node its out_shape
-    shape = target.out_shape if data is None else data.shape
-    return len(shape)
+    return tuple(target.out_shape if data is None else data.shape)
+
+
+def _input_ndim(node, index):
+    """The number of dimensions of input `index`, or None when it takes no gradient."""
+    shape = _input_shape(node, index)
+    return None if shape is None else len(shape)
 
 
 def _matmul(node):
     """dot (1-D·1-D), mm (2-D @ 2-D), mv (2-D @ 1-D), a squeeze (1-D @ 2-D), and for batches
-    a view (batched left operand) or a clone (batched right operand only)."""
+    an unsafe view, but a clone where PyTorch computes the product transposed: a 2-D left
+    operand that requires grad (or a 3-D one with a single batch entry, broadcast against
+    a batch of right operands) times a batch."""
     out = len(node.out_shape)
     left, right = _input_ndim(node, 0), _input_ndim(node, 1)
     if out == 0:
@@ -57,7 +64,10 @@ def _matmul(node):
         return "SqueezeBackward4" if vector_left else "MvBackward0"
     if out == 2 and left in (2, None) and right in (2, None):
         return "MmBackward0"
-    return "UnsafeViewBackward0" if left is None or left >= 3 else "CloneBackward0"
+    shape = _input_shape(node, 0)
+    transposed = shape is not None and (len(shape) == 2 or (
+        len(shape) == 3 and shape[0] == 1 and out == 3 and node.out_shape[0] > 1))
+    return "CloneBackward0" if transposed else "UnsafeViewBackward0"
 
 
 def _linear(node):
@@ -82,19 +92,56 @@ def _reduction(op_name):
 
 
 def _index(node):
-    """Basic indexing is a chain of PyTorch views, named after the last one: an int selects,
-    a slice slices, None unsqueezes (a[...] is an alias); any array in the key is an index."""
+    """Basic indexing is a chain of PyTorch views, named after the last one that does
+    something: an int selects, a slice slices, None unsqueezes; a slice that keeps a whole
+    dim (`:`, `0:`, `:n` or beyond) is skipped, and with nothing left a[...] is an alias.
+    Any array in the key is an index."""
     parts = node.key if isinstance(node.key, tuple) else (node.key,)
-    if any(not (p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)))
-           for p in parts):
+    if any(isinstance(p, np.ndarray) or isinstance(p, (list, bool)) for p in parts):
         return "IndexBackward0"
-    whole = [isinstance(p, slice) and p == slice(None) for p in parts]
-    basic = [p for p, all_of_it in zip(parts, whole) if p is not Ellipsis and not all_of_it]
-    if not basic:
-        return "SliceBackward0" if any(whole) else "AliasBackward0"
-    last = basic[-1]
-    return ("UnsqueezeBackward0" if last is None else
-            "SliceBackward0" if isinstance(last, slice) else "SelectBackward0")
+    steps = _view_steps(parts, node.shape)
+    return f"{steps[-1]}Backward0" if steps else "AliasBackward0"
+
+
+def _view_steps(parts, shape):
+    """The views PyTorch takes for the basic parts of an index key into `shape`, in order:
+    'Select' (an int), 'Slice' (a slice that does not keep the whole dim), 'Unsqueeze'
+    (None); arrays take their dims and no view."""
+    consumed = sum(p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1
+                   for p in parts if p is not None and p is not Ellipsis)
+    steps, d = [], 0
+    for p in parts:
+        if p is None:
+            steps.append("Unsqueeze")
+        elif p is Ellipsis:
+            d += len(shape) - consumed
+        elif isinstance(p, slice):
+            whole = p.start in (None, 0) and p.step in (None, 1) and (
+                p.stop is None or p.stop >= shape[d])
+            if not whole:
+                steps.append("Slice")
+            d += 1
+        elif isinstance(p, np.ndarray):
+            d += p.ndim if p.dtype == np.bool_ else 1
+        else:
+            steps.append("Select")
+            d += 1
+    return steps
+
+
+def item_assignment_name(key, shape, value_is_number):
+    """What PyTorch 2.13 prints for t after ``t[key] = value`` is recorded: a view of t
+    changed in place rewrites t's history (CopySlices); with no view taken, a number (or a
+    0-d tensor) fills t (FillBackward3), a tensor is copied in (CopyBackwards); an index of
+    arrays that takes no view first is an index_put (IndexPutBackward0).  (A 0-d t is
+    always copied into.)"""
+    parts = key if isinstance(key, tuple) else (key,)
+    advanced = any(isinstance(p, np.ndarray) for p in parts)
+    if _view_steps(parts, shape):
+        return "CopySlices"
+    if advanced:
+        return "IndexPutBackward0"
+    return "FillBackward3" if value_is_number and shape else "CopyBackwards"
 
 
 _BY_CONTEXT = {

@@ -21,6 +21,7 @@ from .arguments import maximum as _maximum
 from .arguments import minimum as _minimum
 from .arguments import where as _where
 from .arguments import matmul as _matmul
+from .autograd import display_as
 from .modes import is_grad_enabled
 from .user_warnings import warn
 from .tensor import Size, Tensor
@@ -539,14 +540,20 @@ clip = _method("clip", True)
 
 def sum(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
     """torch.sum(t, …) = t.sum(…); keepdim goes with dim, as PyTorch."""
-    dim, keepdim = reduction_dim("sum", dim, keepdim, dtype, function=True)
-    return _tensor_arg(input, "sum").sum(dim, keepdim, dtype=dtype)
+    return _sum_or_mean(input, dim, keepdim, dtype, "sum")
 
 
 def mean(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
     """torch.mean(t, …) = t.mean(…); keepdim goes with dim, as PyTorch."""
-    dim, keepdim = reduction_dim("mean", dim, keepdim, dtype, function=True)
-    return _tensor_arg(input, "mean").mean(dim, keepdim, dtype=dtype)
+    return _sum_or_mean(input, dim, keepdim, dtype, "mean")
+
+
+def _sum_or_mean(input, dim, keepdim, dtype, name):
+    given = dim is not NOT_GIVEN
+    dim, keepdim = reduction_dim(name, dim, keepdim, dtype, function=True)
+    out = getattr(_tensor_arg(input, name), name)(dim, keepdim, dtype=dtype)
+    # PyTorch's name: its dim overload (Backward1) whenever a dim is given, None included
+    return display_as(out, f"{name.capitalize()}Backward1") if given else out
 
 
 def max(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):

@@ -153,7 +153,7 @@ def rounded_division(input, other, mode):
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             q = np.floor_divide(a, b) if mode == "floor" else np.trunc(a / b)
-    return without_gradient(np.asarray(q), input, other)
+    return display_as(without_gradient(np.asarray(q), input, other), "DivBackward2")
 
 
 def without_gradient(values, *operands):
@@ -423,7 +423,8 @@ class TensorMethods:
             return op.apply(self)
         d = _normalize_dim(dim, self.ndim, name)
         if self.ndim == 0:
-            return _MaxMin(self.clone(), Tensor._wrap(np.array(0)), name)
+            values = display_as(self.clone(), f"{name.capitalize()}Backward0")
+            return _MaxMin(values, Tensor._wrap(np.array(0)), name)
         if self._data.shape[d] == 0:
             raise IndexError(
                 f"{name}(): Expected reduction dim {d} to have non-zero size; the tensor has "
@@ -476,7 +477,7 @@ class TensorMethods:
         spread = where(tied, self - finite, np.zeros((), data.dtype)).sum(dims, keepdim)
         base = finite if keepdim else finite.reshape(spread.shape)
         with np.errstate(invalid="ignore", divide="ignore"):  # NaN stays NaN
-            return spread / count + base
+            return display_as(spread / count + base, f"{name.capitalize()}Backward0")
 
     def logsumexp(self, dim, keepdim=False):
         """log Σ exp(x) along dim, computed as m + log Σ exp(x − m) with m the (constant)
@@ -489,7 +490,8 @@ class TensorMethods:
         biggest = np.max(t._data, axis=dims, keepdims=True, initial=-np.inf)
         shift = np.where(np.isfinite(biggest), biggest, 0).astype(t._data.dtype)
         total = (t - shift).exp().sum(dims, keepdim).log()
-        return total + (shift if keepdim else shift.reshape(total.shape))
+        return display_as(total + (shift if keepdim else shift.reshape(total.shape)),
+                          "LogsumexpBackward0")
 
     def prod(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
         """The product of the entries along dim (of all entries when None); int64 for integer
@@ -509,7 +511,7 @@ class TensorMethods:
                                 "reduces over one dim, or all of them when dim is None)")
             d = _normalize_dim(dim, t.ndim, "prod")
             if t.ndim == 0:
-                return t.clone()
+                return display_as(t.clone(), "ProdBackward1")
         before = (slice(None),) * d
         while t.shape[d] != 1:
             n = t.shape[d]
@@ -521,8 +523,12 @@ class TensorMethods:
             t = paired if n % 2 == 0 else cat_along(
                 [paired, t[before + (slice(n - 1, n),)]], d)
         if dim is None:
-            return t.reshape(()) if not keepdim else t.reshape((1,) * self.ndim)
-        return t if keepdim else t.squeeze(d)
+            out = t.reshape(()) if not keepdim else t.reshape((1,) * self.ndim)
+            return display_as(out, "ProdBackward0")
+        out = t if keepdim else t.squeeze(d)
+        if out is self:  # one entry along dim, kept: a new tensor all the same, as PyTorch
+            out = self.clone()
+        return display_as(out, "ProdBackward1")
 
     def cumsum(self, dim, *, dtype=None):
         """Running sums along dim: out[i] = x[0] + … + x[i] (int64 for integer and bool
@@ -533,7 +539,7 @@ class TensorMethods:
             t = t._cast(_dt.int64)
         d = _normalize_dim(dim, t.ndim, "cumsum")
         if t.ndim == 0:
-            return t.clone()
+            return display_as(t.clone(), "CumsumBackward0")
         n = t.shape[d]
         before = (slice(None),) * d
         shift = 1
@@ -542,12 +548,12 @@ class TensorMethods:
             moved = t[before + (slice(shift, n),)] + t[before + (slice(0, n - shift),)]
             t = cat_along([head, moved], d)
             shift *= 2
-        return t if t is not self else t.clone()
+        return display_as(t if t is not self else t.clone(), "CumsumBackward0")
 
     def square(self):
         """self · self (bools become int64, as PyTorch)."""
         t = self._cast(_dt.int64) if self.dtype == _dt.bool_ else self
-        return t * t
+        return display_as(t * t, "PowBackward0")  # PyTorch's square is pow(x, 2)
 
     def lerp(self, end, weight):
         """self + weight · (end − self): linear interpolation from self (weight 0) to end
@@ -569,8 +575,10 @@ class TensorMethods:
                             f"number, not {type(weight).__name__}")
         gap = end - self
         if isinstance(weight, Tensor):
-            return where(weight.abs() < 0.5, self + weight * gap, end - gap * (1 - weight))
-        return self + weight * gap if abs(weight) < 0.5 else end - gap * (1 - weight)
+            return display_as(where(weight.abs() < 0.5, self + weight * gap,
+                                    end - gap * (1 - weight)), "LerpBackward1")
+        return display_as(self + weight * gap if abs(weight) < 0.5 else
+                          end - gap * (1 - weight), "LerpBackward0")
 
     def mv(self, vec):
         """Matrix (n × m) times vector (m) → (n)."""
@@ -594,7 +602,7 @@ class TensorMethods:
         if list(mat2.shape[:2]) != want:
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to "
                                f"be: {want} but got: {list(mat2.shape[:2])}.")
-        return matmul(self, mat2, "bmm")
+        return display_as(matmul(self, mat2, "bmm"), "BmmBackward0")
 
     def outer(self, vec2):
         """The outer product of two vectors: (n) and (m) → (n × m), entry i, j = aᵢ · bⱼ."""
@@ -612,8 +620,10 @@ class TensorMethods:
         scaled_product = product if alpha == 1 else product * alpha
         if beta == 0:  # as PyTorch: self's values are ignored (NaN does not propagate) and
             # its gradient is 0: where(False, self, product) is the product and sends 0 back
-            return where(np.zeros(product.shape, dtype=np.bool_), self, scaled_product)
-        return (self if beta == 1 else self * beta) + scaled_product
+            out = where(np.zeros(product.shape, dtype=np.bool_), self, scaled_product)
+        else:
+            out = (self if beta == 1 else self * beta) + scaled_product
+        return display_as(out, "AddmmBackward0")
 
     def flip(self, dims):
         """A copy with the order of entries reversed along each of dims."""
@@ -626,7 +636,7 @@ class TensorMethods:
                                f"dims {list(dims)}")
         key = tuple(slice(None, None, -1) if d in normal else slice(None)
                     for d in range(self.ndim))
-        return self[key].clone() if key else self.clone()
+        return display_as(self[key].clone() if key else self.clone(), "FlipBackward0")
 
     def tril(self, diagonal=0):
         """Entries on and below the diagonal (shifted by `diagonal`) of the last two dims;
@@ -643,7 +653,8 @@ class TensorMethods:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions, got "
                                f"shape {tuple(self.shape)}")
         keep = fn(np.ones(self.shape[-2:], dtype=np.bool_), diagonal)
-        return where(keep, self, np.zeros((), self._data.dtype))
+        return display_as(where(keep, self, np.zeros((), self._data.dtype)),
+                          f"{name.capitalize()}Backward0")
 
     def gather(self, dim, index, *, sparse_grad=False):
         """out[i][j] = self[index[i][j]][j] (dim 0), self[i][index[i][j]] (dim 1), …: index
@@ -667,10 +678,11 @@ class TensorMethods:
             raise RuntimeError(f"index {picks[bad].flat[0]} is out of bounds for dimension {d} "
                                f"with size {self.shape[d] if self.ndim else 1}")
         if self.ndim == 0 or index.ndim == 0:
-            return self.reshape(-1)[picks]  # out has the index's shape, 0-d included
-        grids = np.ogrid[tuple(slice(n) for n in index.shape)]
-        key = tuple(picks if axis == d else grids[axis] for axis in range(self.ndim))
-        return self[key]
+            out = self.reshape(-1)[picks]  # out has the index's shape, 0-d included
+        else:
+            grids = np.ogrid[tuple(slice(n) for n in index.shape)]
+            out = self[tuple(picks if axis == d else grids[axis] for axis in range(self.ndim))]
+        return display_as(out, "GatherBackward0")
 
     def where(self, condition, other):
         """self where condition holds, else other (torch.where(condition, self, other))."""
@@ -892,6 +904,9 @@ class TensorMethods:
         """The p-norm (Σ |x|ᵖ)^(1/p) over `dim` (all entries when None): p = 'fro' or 2 (the
         default, √Σx²), 1 (Σ|x|), inf (max |x|) or any p > 0.  Where the norm is 0 the
         gradient is 0, as PyTorch (not 0/0)."""
+        return display_as(self._norm(p, dim, keepdim, dtype), "LinalgVectorNormBackward0")
+
+    def _norm(self, p, dim, keepdim, dtype):
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
         if not t.dtype.is_floating_point:
             names = {"int64": "Long", "int32": "Int", "bool": "Bool"}
@@ -943,7 +958,8 @@ class TensorMethods:
         else:
             raise TypeError(f"masked_fill(): argument 'value' must be a number or a 0-d Tensor, "
                             f"not {type(value).__name__}")
-        return where(mask, value, self)
+        return display_as(where(mask, value, self), "MaskedFillBackward1"
+                          if isinstance(value, Tensor) else "MaskedFillBackward0")
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:

@@ -13,7 +13,8 @@ import weakref
 
 import numpy as np
 
-from . import more_ops
+from . import display_names, more_ops
+from .autograd import display_as
 from .arguments import _as_operand, _check_broadcast_to, _normalize_dim
 from .modes import is_grad_enabled
 
@@ -207,12 +208,15 @@ class InPlaceAndViews:
                     f"the indexed shape {self._data[key].shape}: {e}") from None
             self._version[0] += 1
             return
+        number = not isinstance(value, Tensor) or value.ndim == 0
         if not isinstance(value, Tensor):
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
         _check_broadcast_to(value.shape, self._data[key].shape, "item assignment")
         value = value._cast(self.dtype)
         self._inplace(lambda old: more_ops.IndexPut.apply(old, value, key=key), "item assignment",
                       value)
+        if self.grad_fn is not None:  # the name PyTorch prints for how it recorded this
+            display_as(self, display_names.item_assignment_name(key, self.shape, number))
 
     def _view_op(self, op, **params):
         out = op.apply(self, **params)
@@ -231,7 +235,8 @@ class InPlaceAndViews:
     def split(self, split_size_or_sections, dim=0):
         d = _normalize_dim(dim, self.ndim, "split")
         n = self.shape[d]
-        if isinstance(split_size_or_sections, (int, np.integer)):
+        sized = isinstance(split_size_or_sections, (int, np.integer))
+        if sized:
             step = int(split_size_or_sections)
             if step <= 0:
                 raise RuntimeError(f"split: split_size must be positive, got {step}")
@@ -245,7 +250,9 @@ class InPlaceAndViews:
         start = 0
         for s in sizes:
             key = (slice(None),) * d + (slice(start, start + s),)
-            pieces.append(_piece(self[key]))
+            piece = _piece(self[key])
+            pieces.append(display_as(piece, "SplitBackward0" if sized else
+                                     "SplitWithSizesBackward0"))  # as PyTorch prints it
             start += s
         return tuple(pieces)
 
@@ -260,7 +267,8 @@ class InPlaceAndViews:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (_piece(self[i]) for i in range(self._data.shape[0]))
+        return (display_as(_piece(self[i]), "UnbindBackward0")  # PyTorch unbinds
+                for i in range(self._data.shape[0]))
 
 
 def _piece(view):

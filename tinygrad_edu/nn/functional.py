@@ -148,7 +148,9 @@ def _normalize_along(input, dim, dtype, name):
         input = input.to(dtype)
     if dim is None:
         dim = _implicit_softmax_dim(input.ndim, name)
-    return getattr(input, name)(dim)
+    # (PyTorch's name also for a 0-d input, which the method computes as a 1-entry view)
+    return display_as(getattr(input, name)(dim), "SoftmaxBackward0" if name == "softmax" else
+                      "LogSoftmaxBackward0")
 
 
 def _check_linear(input, weight, bias, who):
@@ -296,8 +298,10 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got "
                            f"{beta}).")
     input, target = _regression_operands(input, target, "smooth_l1_loss")
-    return _regression_loss(input, target, reduction, None, "smooth_l1_loss",
-                            lambda d: _huber(d, beta, 1.0 / beta if beta else 0.0))
+    out = _regression_loss(input, target, reduction, None, "smooth_l1_loss",
+                           lambda d: _huber(d, beta, 1.0 / beta if beta else 0.0))
+    # PyTorch's name; with beta = 0 it computes l1_loss, whose names the composition has
+    return out if beta == 0 else display_as(out, "SmoothL1LossBackward0")
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -315,8 +319,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         if weight.shape != input.shape:
             raise ValueError(f"huber_loss: Weights and input must have the same size (weight "
                              f"{tuple(weight.shape)}, input {tuple(input.shape)}).")
-        losses = losses * weight
-    return _reduce(losses, reduction)
+        return _reduce(losses * weight, reduction)  # (PyTorch weighs after its own op too)
+    return display_as(_reduce(losses, reduction), "HuberLossBackward0")
 
 
 def _huber(d, width, inverse_width):
@@ -648,15 +652,23 @@ def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothi
             shape = [1] * input.ndim
             shape[class_dim] = n_classes
             terms = terms * weight.reshape(shape)
-        return _reduce(-terms.sum(class_dim), reduction)
+        losses = -terms.sum(class_dim)
+        if reduction == "none":
+            return losses
+        # PyTorch's names: −(Σ ...) for 'sum', that divided by the batch size for 'mean'
+        return display_as(_reduce(losses, reduction), "DivBackward1" if reduction == "mean"
+                          else "NegBackward0")
 
     # Class indices: ℓᵢ = −w[yᵢ] log p[i, yᵢ]
     _check_class_indices(input, target, class_dim, ignore_index, who,
                          probabilities_allowed=not input_is_log_probs)
     losses, sample_weight = _nll_parts(log_probs, target, weight, ignore_index, class_dim)
     nll = _reduce_nll(losses, sample_weight, reduction)
-    if label_smoothing == 0:
-        return display_as(nll, "NllLossBackward0")  # the name PyTorch prints
+    if label_smoothing == 0:  # the name PyTorch prints: (N, C, d1, …) goes by nll_loss2d, and
+        # 'none' but of (N, C, H, W) ends in a view
+        name = "NllLossBackward0" if input.ndim < 3 else "ViewBackward0" if (
+            reduction == "none" and input.ndim != 4) else "NllLoss2DBackward0"
+        return display_as(nll, name)
     # Label smoothing mixes in the uniform target: (1 − ε)·nll + (ε / C)·Σ_c −w_c log p_ic
     if weight is None:
         smooth = -log_probs.sum(class_dim)
@@ -710,18 +722,20 @@ def _activation_input(input, name):
     return input
 
 
-def _apply(input, inplace, compute):
+def _apply(input, inplace, compute, name, inplace_name=None):
     """compute(input), or (inplace=True) compute of a copy written back into input, which is
-    returned (computing on input itself would change what its backward saved)."""
+    returned (computing on input itself would change what its backward saved); its grad_fn
+    shows the name PyTorch prints (`inplace_name` for the in-place form, where it differs)."""
     if not inplace:
-        return compute(input)
-    return input.copy_(compute(input.clone()))
+        return display_as(compute(input), name)
+    return display_as(input.copy_(compute(input.clone())), inplace_name or name)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x where x > 0, else negative_slope · x; gradient 1 or negative_slope (the latter at 0)."""
     return _apply(_activation_input(input, "leaky_relu"), inplace,
-                  lambda x: where(x > 0, x, x * negative_slope))
+                  lambda x: where(x > 0, x, x * negative_slope), "LeakyReluBackward0",
+                  "LeakyReluBackward1")
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -730,7 +744,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     return _apply(_activation_input(input, "hardtanh"), inplace, lambda x: where(
-        (x > min_val) & (x < max_val), x, where(x <= min_val, min_val, max_val)))
+        (x > min_val) & (x < max_val), x, where(x <= min_val, min_val, max_val)),
+        "HardtanhBackward0")
 
 
 def relu6(input, inplace=False):
@@ -740,7 +755,8 @@ def relu6(input, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, else α(eˣ − 1); gradient 1 or αeˣ (α at 0)."""
-    return _apply(_activation_input(input, "elu"), inplace, lambda x: _elu(x, alpha, 1.0))
+    return _apply(_activation_input(input, "elu"), inplace, lambda x: _elu(x, alpha, 1.0),
+                  "EluBackward0", "EluBackward1")
 
 
 def _elu(x, alpha, input_scale):
@@ -755,7 +771,8 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 def selu(input, inplace=False):
     """scale · elu(x, α) with PyTorch's constants α ≈ 1.6733, scale ≈ 1.0507."""
     return _apply(_activation_input(input, "selu"), inplace,
-                  lambda x: _elu(x, _SELU_ALPHA, 1.0) * _SELU_SCALE)
+                  lambda x: _elu(x, _SELU_ALPHA, 1.0) * _SELU_SCALE, "EluBackward0",
+                  "EluBackward1")  # PyTorch computes selu as a scaled elu
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -763,24 +780,27 @@ def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError (celu: alpha must not be 0)")
     return _apply(_activation_input(input, "celu"), inplace,
-                  lambda x: _elu(x, alpha, 1.0 / alpha))
+                  lambda x: _elu(x, alpha, 1.0 / alpha), "CeluBackward0", "CeluBackward1")
 
 
 def silu(input, inplace=False):
     """x · σ(x) (also called swish)."""
-    return _apply(_activation_input(input, "silu"), inplace, lambda x: x * x.sigmoid())
+    return _apply(_activation_input(input, "silu"), inplace, lambda x: x * x.sigmoid(),
+                  "SiluBackward0")
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^(βx)) / β, computed stably; x itself where βx > threshold (as PyTorch)."""
     x = _activation_input(input, "softplus")
     scaled = x * beta
-    return where(scaled > threshold, x, _softplus(scaled) / beta)
+    return display_as(where(scaled > threshold, x, _softplus(scaled) / beta),
+                      "SoftplusBackward0")
 
 
 def mish(input, inplace=False):
     """x · tanh(softplus(x))."""
-    return _apply(_activation_input(input, "mish"), inplace, lambda x: x * softplus(x).tanh())
+    return _apply(_activation_input(input, "mish"), inplace, lambda x: x * softplus(x).tanh(),
+                  "MishBackward0")
 
 
 _SQRT_HALF = 0.7071067811865476        # 1/√2
@@ -813,20 +833,22 @@ def softsign(input):
 def hardsigmoid(input, inplace=False):
     """0 for x ≤ −3, 1 for x ≥ 3, x/6 + ½ between; gradient 1/6 strictly between, else 0."""
     return _apply(_activation_input(input, "hardsigmoid"), inplace,
-                  lambda x: where(x <= -3, 0.0, where(x >= 3, 1.0, x / 6 + 0.5)))
+                  lambda x: where(x <= -3, 0.0, where(x >= 3, 1.0, x / 6 + 0.5)),
+                  "HardsigmoidBackward0")
 
 
 def hardswish(input, inplace=False):
     """x · hardsigmoid(x): 0 for x ≤ −3, x for x ≥ 3, x(x + 3)/6 between (gradient
     (2x + 3)/6 strictly between; 0 at −3 and 1 at 3, as PyTorch)."""
     return _apply(_activation_input(input, "hardswish"), inplace,
-                  lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)))
+                  lambda x: where(x <= -3, 0.0, where(x < 3, x * (x + 3) / 6, x)),
+                  "HardswishBackward0")
 
 
 def logsigmoid(input):
     """log σ(x) = −softplus(−x), stable for any x."""
     x = _activation_input(input, "logsigmoid")
-    return -_softplus(-x)
+    return display_as(-_softplus(-x), "LogSigmoidBackward0")
 
 
 def tanhshrink(input):
@@ -838,7 +860,8 @@ def tanhshrink(input):
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, else value; gradient 1 or 0."""
     return _apply(_activation_input(input, "threshold"), inplace,
-                  lambda x: where(x > threshold, x, value))
+                  lambda x: where(x > threshold, x, value), "ThresholdBackward0",
+                  "ThresholdBackward1")
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
@@ -861,7 +884,7 @@ def prelu(input, weight):
                                f"parameter numbers = {weight.numel()} and channel size = "
                                f"{channels}.")
         weight = weight.reshape((-1,) + (1,) * (x.ndim - 2))
-    return where(x > 0, x, x * weight)
+    return display_as(where(x > 0, x, x * weight), "PreluKernelBackward0")
 
 
 # --------------------------------------------------------------------------------------------
@@ -878,7 +901,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
                            f"[*, {', '.join(map(str, shape))}], but got input of "
                            f"size{list(x.shape)}")
     dims = tuple(range(x.ndim - len(shape), x.ndim))
-    return _normalize(x, dims, weight, bias, eps, lambda t: t)
+    return display_as(_normalize(x, dims, weight, bias, eps, lambda t: t),
+                      "NativeLayerNormBackward0")
 
 
 def _normalized_shape(normalized_shape):
@@ -947,7 +971,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 running._data[...] = ((1 - momentum) * running._data + momentum * stat
                                       ).astype(running._data.dtype)
                 running._version[0] += 1
-        return _normalize(x, dims, weight, bias, eps, align)
+        return display_as(_normalize(x, dims, weight, bias, eps, align),
+                          "NativeBatchNormBackward0")
     if running_mean is None or running_var is None:
         raise RuntimeError("batch_norm: running_mean and running_var must be given when not "
                            "training")
@@ -956,7 +981,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         out = out * align(weight)
     if bias is not None:
         out = out + align(bias)
-    return out
+    return display_as(out, "NativeBatchNormBackward0")
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -1012,7 +1037,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             padding_idx += rows
         padded = (indices == padding_idx)[..., None]
         out = where(padded, out.detach(), out)  # the padding row's value, but no gradient
-    return out
+    return display_as(out, "EmbeddingBackward0")
 
 
 def _renormalize_rows(weight, rows, max_norm, norm_type):
