@@ -287,3 +287,194 @@ def test_sum_and_mean_methods_still_take_keepdim_without_dim_until_tensor_py_has
         torch.ones(2, 3).sum(keepdim=True)
     assert tuple(tg.ones(2, 3).sum(keepdim=True).shape) == (1, 1)
     assert tuple(tg.ones(2, 3).mean(keepdim=True).shape) == (1, 1)
+
+
+# ----------------------------------------------------------------------------------------
+# inference_mode: inference tensors, and what PyTorch refuses them outside the mode
+# ----------------------------------------------------------------------------------------
+
+def _made_in_inference_mode(lib):
+    """(a, b, w, normal): a and b made inside inference_mode (b from an op on w), w a leaf
+    that requires grad, normal a tensor made outside."""
+    w = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    normal = lib.ones(3)
+    with lib.inference_mode():
+        a = lib.ones(3)
+        b = w * 2
+    return a, b, w, normal
+
+
+INFERENCE_FLAGS = {  # what is_inference() says: each compared with PyTorch
+    "made inside": lambda lib: _made_in_inference_mode(lib)[0].is_inference(),
+    "an op inside on a leaf outside": lambda lib: _made_in_inference_mode(lib)[1].is_inference(),
+    "its requires_grad": lambda lib: _made_in_inference_mode(lib)[1].requires_grad,
+    "made outside": lambda lib: _made_in_inference_mode(lib)[3].is_inference(),
+    "a leaf made outside, seen inside": lambda lib: _made_in_inference_mode(lib)[2].is_inference(),
+    "a view outside of one made inside": lambda lib: _made_in_inference_mode(lib)[0][:2]
+        .is_inference(),
+    "reshape of one made inside": lambda lib: _made_in_inference_mode(lib)[0].reshape(3, 1)
+        .is_inference(),
+    "detach() of one made inside": lambda lib: _made_in_inference_mode(lib)[0].detach()
+        .is_inference(),
+    "clone() of one made inside": lambda lib: _made_in_inference_mode(lib)[0].clone()
+        .is_inference(),
+    "an op outside on one made inside": lambda lib: _made_in_inference_mode(lib)[0].exp()
+        .is_inference(),
+    "torch.is_inference": lambda lib: lib.is_inference(_made_in_inference_mode(lib)[0]),
+    "a view inside of one made outside": lambda lib: _view_inside(lib),
+    "inside inference_mode(False)": lambda lib: _nested_false(lib),
+    "returned by an @inference_mode function": lambda lib: lib.inference_mode(
+        lambda: lib.ones(2))().is_inference(),
+    "nn.Parameter inside": lambda lib: _parameter_inside(lib),
+}
+
+
+def _view_inside(lib):
+    normal = lib.ones(3)
+    with lib.inference_mode():
+        return normal[:2].is_inference()
+
+
+def _nested_false(lib):
+    with lib.inference_mode(), lib.inference_mode(False):
+        return lib.ones(2).is_inference()
+
+
+def _parameter_inside(lib):
+    with lib.inference_mode():
+        p = lib.nn.Parameter(lib.ones(2))
+    return p.is_inference(), p.requires_grad
+
+
+def test_is_inference_is_pytorchs():
+    ran = 0
+    for label, call in INFERENCE_FLAGS.items():
+        assert call(tg) == call(torch), label
+        ran += 1
+    assert ran == 15
+
+
+def _refused(call):
+    """call(lib, a, b, w) on tensors made as _made_in_inference_mode makes them."""
+    def run(lib):
+        a, b, w, _ = _made_in_inference_mode(lib)
+        return call(lib, a, b, w)
+    return run
+
+
+def _step(lib, a, b, w):
+    with lib.inference_mode():
+        layer = lib.nn.Linear(3, 2)
+    layer.weight.grad = lib.ones(2, 3)
+    lib.optim.SGD(layer.parameters(), lr=0.1).step()
+
+
+def _batch_norm_trained(lib, a, b, w):
+    with lib.inference_mode():
+        norm = lib.nn.BatchNorm1d(3)
+    norm(lib.ones(4, 3))
+
+
+INFERENCE_REFUSED = {  # (call, the start of PyTorch's message, which ours starts with too)
+    "a.requires_grad_()": (lambda lib, a, b, w: a.requires_grad_(), "Setting requires_grad"),
+    "a.requires_grad = True": (lambda lib, a, b, w: setattr(a, "requires_grad", True),
+                               "Setting requires_grad"),
+    "nn.Parameter(a)": (lambda lib, a, b, w: lib.nn.Parameter(a), "Setting requires_grad"),
+    "w * a": (lambda lib, a, b, w: w * a, "Inference tensors cannot be saved"),
+    "a * w": (lambda lib, a, b, w: a * w, "Inference tensors cannot be saved"),
+    "b * w": (lambda lib, a, b, w: b * w, "Inference tensors cannot be saved"),
+    "w @ a": (lambda lib, a, b, w: w @ a, "Inference tensors cannot be saved"),
+    "F.linear(a, W)": (lambda lib, a, b, w: lib.nn.functional.linear(a.reshape(1, 3),
+                                                                    w.reshape(1, 3)),
+                       "Inference tensors cannot be saved"),
+    "a.add_(1)": (lambda lib, a, b, w: a.add_(1), "Inplace update to inference tensor"),
+    "a += 1": (lambda lib, a, b, w: a.__iadd__(1), "Inplace update to inference tensor"),
+    "a[0] = 5": (lambda lib, a, b, w: a.__setitem__(0, 5.0), "Inplace update to inference"),
+    "a[0] = w[0]": (lambda lib, a, b, w: a.__setitem__(0, w[0]), "Inplace update to inference"),
+    "a.zero_()": (lambda lib, a, b, w: a.zero_(), "Inplace update to inference tensor"),
+    "a.copy_(w)": (lambda lib, a, b, w: a.copy_(w.detach()), "Inplace update to inference"),
+    "a[:2].mul_(2) under no_grad": (lambda lib, a, b, w: _under_no_grad(lib, a[:2].mul_, 2),
+                                    "Inplace update to inference tensor"),
+    "torch.exp(w, out=a)": (lambda lib, a, b, w: lib.exp(w.detach(), out=a),
+                            "Inplace update to inference tensor"),
+    "optimizer.step()": (_step, "Inplace update to inference tensor"),
+    "BatchNorm1d's running statistics": (_batch_norm_trained, "Inplace update to inference"),
+}
+
+
+def _under_no_grad(lib, fn, *args):
+    with lib.no_grad():
+        return fn(*args)
+
+
+@pytest.mark.parametrize("label", sorted(INFERENCE_REFUSED))
+def test_inference_tensors_are_refused_outside_the_mode_as_pytorch_refuses_them(label):
+    call, start = INFERENCE_REFUSED[label]
+    message = assert_same_error(_refused(call), exact=False)
+    assert message.startswith(start), message
+
+
+def test_inference_refusals_counted_and_the_tensor_left_unchanged():
+    """18 refusals.  A refused in-place change leaves the values as they were here (PyTorch
+    2.13 has written some of them before it raises: a.zero_() zeroes a, then raises)."""
+    assert len(INFERENCE_REFUSED) == 18
+    a, _, _, _ = _made_in_inference_mode(tg)
+    for change in (lambda: a.zero_(), lambda: a.__setitem__(0, 5.0), lambda: a.add_(1)):
+        with pytest.raises(RuntimeError, match="Inplace update to inference tensor"):
+            change()
+    assert a.tolist() == [1.0, 1.0, 1.0]
+
+
+INFERENCE_ALLOWED = {  # PyTorch takes these; the same values here
+    "w + a (add saves nothing)": lambda lib, a, b, w: (w + a).sum(),
+    "a.sum() outside": lambda lib, a, b, w: a.sum(),
+    "a.exp() * w": lambda lib, a, b, w: (a.exp() * w).sum(),
+    "a.clone().requires_grad_()": lambda lib, a, b, w: (a.clone().requires_grad_() * w).sum(),
+    "a.requires_grad_(False)": lambda lib, a, b, w: a.requires_grad_(False).sum(),
+    "a.clone().add_(1)": lambda lib, a, b, w: a.clone().add_(1).sum(),
+    "inside: a.add_(1), a.requires_grad_()": lambda lib, a, b, w: _changed_inside(lib, a),
+    "w * a under no_grad": lambda lib, a, b, w: _under_no_grad(lib, lambda: (w * a).sum()),
+}
+
+
+def _changed_inside(lib, a):
+    with lib.inference_mode():
+        a.add_(1)
+        a.requires_grad_()
+        return a.sum()
+
+
+def test_what_pytorch_allows_inference_tensors_is_allowed():
+    ran = 0
+    for label, call in INFERENCE_ALLOWED.items():
+        ours, theirs = _refused(call)(tg), _refused(call)(torch)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6,
+                                   err_msg=label)
+        ran += 1
+    assert ran == 8
+    a, _, w, _ = _made_in_inference_mode(tg)
+    (w + a).sum().backward()
+    assert w.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_marking_adds_nothing_to_making_a_tensor_outside_the_mode():
+    """Outside every inference_mode block Tensor._init is tensor.py's own function (the
+    marking wrapper is installed while a block is open, in any thread, and removed after,
+    an exception included); another thread's tensors are not marked."""
+    import threading
+    from tinygrad_edu import environment
+    plain = tg.Tensor.__dict__["_init"]
+    assert plain is environment._PLAIN_INIT
+    with pytest.raises(ValueError):
+        with tg.inference_mode():
+            assert tg.Tensor.__dict__["_init"] is not plain
+            raise ValueError
+    assert tg.Tensor.__dict__["_init"] is plain and environment._installed == [0]
+    made = {}
+    with tg.inference_mode():
+        worker = threading.Thread(target=lambda: made.setdefault("other", tg.ones(2)))
+        worker.start()
+        worker.join()
+        mine = tg.ones(2)
+    assert mine.is_inference() and not made["other"].is_inference()
+    assert tg.Tensor.__dict__["_init"] is plain

@@ -16,7 +16,7 @@ from .printing import set_printoptions
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization import load, save
 from .tensor import Size, Tensor, device
-from .environment import (accelerator, cuda, get_default_dtype, inference_mode,
+from .environment import (accelerator, cuda, get_default_dtype, inference_mode, is_inference,
                           is_inference_mode_enabled, set_default_device, set_default_dtype)
 from .sampling import bernoulli, multinomial, normal
 from .einsum import einsum
@@ -42,6 +42,7 @@ __all__ = list(_function_names) + [
     "get_default_dtype", "set_default_dtype", "set_default_device", "set_printoptions", "cuda",
     "accelerator", "autograd", "dtypes", "ops", "random",
     "optim", "utils", "save", "load", "nn", "inference_mode", "is_inference_mode_enabled",
+    "is_inference",
     "backends", "normal", "bernoulli", "multinomial", "einsum",
 ]
 

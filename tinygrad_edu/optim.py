@@ -180,11 +180,14 @@ class Optimizer:
 
     def _parameters_to_update(self):
         """(group, parameter, its array, its gradient's array) for every parameter that has a
-        gradient: what a step updates, in place."""
+        gradient: what a step updates, in place.  Its version moves on first, so a graph that
+        saved the old value refuses to backward (and an inference tensor, made inside
+        inference_mode, refuses the change before it is made, as PyTorch)."""
         for group in self.param_groups:
             for p in group["params"]:
                 grad = p._grad  # the field, not the property: a parameter is a leaf
                 if grad is not None:
+                    _changed_in_place(p)
                     yield group, p, p._data, grad._data
 
     def _run_closure(self, closure):
@@ -352,7 +355,6 @@ class SGD(Optimizer):
                     b += (1 - dampening) * g
                 g = g + momentum * _array(buf) if group["nesterov"] else _array(buf)
             w -= lr * g
-            _changed_in_place(p)
         return loss
 
 
@@ -427,7 +429,6 @@ class Adam(Optimizer):
             bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
             denom = np.sqrt(v_hat) / bias_correction2_sqrt + eps
             w -= (lr / bias_correction1) * (m / denom)
-            _changed_in_place(p)
         return loss
 
 
@@ -492,7 +493,6 @@ class RMSprop(Optimizer):
                 w -= lr * b
             else:
                 w -= lr * (g / denom)
-            _changed_in_place(p)
         return loss
 
 

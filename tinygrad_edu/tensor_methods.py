@@ -188,6 +188,8 @@ class TensorMethods:
     def requires_grad_(self, requires_grad=True):
         """Set requires_grad on a leaf in place; returns self."""
         requires_grad = bool(requires_grad)
+        if requires_grad and type(self._version) is not list:  # an inference tensor
+            self._version.refuse_requires_grad()
         if self.grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError(
@@ -205,6 +207,11 @@ class TensorMethods:
     def mT(self):
         """The last two axes swapped (a batch of matrices transposed)."""
         return self.transpose(-2, -1)
+
+    def is_inference(self):
+        """Whether this tensor was made inside inference_mode() (or views one that was): its
+        version counter is environment.InferenceVersion."""
+        return type(self._version) is not list
 
     def detach_(self):
         self.grad_fn = None

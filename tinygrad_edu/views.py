@@ -68,6 +68,8 @@ class InPlaceAndViews:
         return self
 
     def _check_inplace_allowed(self, opname):
+        if type(self._version) is not list:  # an inference tensor (environment.py)
+            self._version.refuse_change(opname)
         if self.grad_fn is None and self._requires_grad and is_grad_enabled():
             raise RuntimeError(
                 f"a leaf Variable that requires grad is being used in an in-place operation "

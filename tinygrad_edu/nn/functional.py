@@ -968,6 +968,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             mean = data.mean(axis=dims)
             unbiased = data.var(axis=dims) * count / (count - 1)
             for running, stat in ((running_mean, mean), (running_var, unbiased)):
+                running._check_inplace_allowed("batch_norm's update of its running statistics")
                 running._data[...] = ((1 - momentum) * running._data + momentum * stat
                                       ).astype(running._data.dtype)
                 running._version[0] += 1
@@ -1048,7 +1049,8 @@ def _renormalize_rows(weight, rows, max_norm, norm_type):
     if np.any(too_long):
         scale = (max_norm / (norms[too_long] + 1e-7)).astype(data.dtype)
         data[rows[too_long]] *= scale[:, None]
-        weight._version[0] += 1
+        if type(weight._version) is list:  # (an inference tensor keeps no version; PyTorch
+            weight._version[0] += 1        # renormalizes it all the same)
 
 
 def one_hot(input, num_classes=-1):

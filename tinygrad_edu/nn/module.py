@@ -397,7 +397,10 @@ class Module:
                     if t is None or not t.is_floating_point() or t._data.dtype == np_dtype:
                         continue
                     t._data = t._data.astype(np_dtype)
-                    t._version[0] += 1
+                    if type(t._version) is list:
+                        t._version[0] += 1
+                    else:  # an inference tensor: converted, it is a normal one, as PyTorch's
+                        t._version = [0]
                     if t._grad is not None:
                         t._grad = Tensor._wrap(t._grad._data.astype(np_dtype))
         return self
