@@ -478,3 +478,42 @@ def test_marking_adds_nothing_to_making_a_tensor_outside_the_mode():
         mine = tg.ones(2)
     assert mine.is_inference() and not made["other"].is_inference()
     assert tg.Tensor.__dict__["_init"] is plain
+
+
+# ----------------------------------------------------------------------------------------
+# A torch.Tensor method the engine lacks: NotInEngine, with no __getattr__ on Tensor
+# ----------------------------------------------------------------------------------------
+
+def _torch_tensor_names():
+    return {n for n in dir(torch.Tensor) if not n.startswith("_")}
+
+
+def test_every_tensor_method_pytorch_has_and_the_engine_lacks_raises_not_in_engine():
+    """For each public name of PyTorch's Tensor that the engine does not have: hasattr is
+    False, getattr(t, name, default) gives the default, reading it raises NotInEngine (an
+    AttributeError) naming it; the names are exactly PyTorch's, read from torch here."""
+    from tinygrad_edu.scope import NotInEngine
+    t = tg.tensor([1.0, 2.0])
+    lacking = sorted(n for n in _torch_tensor_names()
+                     if isinstance(vars(tg.Tensor).get(n), type(vars(tg.Tensor)["stft"])))
+    real = {n for n in dir(t) if not n.startswith("_")}
+    assert set(lacking) == _torch_tensor_names() - real
+    for name in lacking:
+        assert not hasattr(t, name), name
+        assert getattr(t, name, "default") == "default"
+        with pytest.raises(NotInEngine, match=rf"Tensor does not have '{name}'"):
+            getattr(t, name)
+    assert len(lacking) == 464
+
+
+def test_tensor_placeholders_stay_out_of_dir_and_tensor_has_no_getattr():
+    t = tg.ones(2)
+    assert "stft" not in dir(t) and "shape" in dir(t) and "sum" in dir(t)
+    for cls in type(t).__mro__:
+        assert "__getattr__" not in vars(cls), cls  # (it slowed every attribute access)
+    assert not hasattr(tg.nn.Parameter(tg.ones(2)), "stft")  # subclasses inherit them
+    with pytest.raises(AttributeError) as info:
+        t.not_a_pytorch_name  # noqa: B018 — not PyTorch's either: Python's own error
+    assert type(info.value) is AttributeError
+    with pytest.raises(AttributeError, match=r"Tensor does not have 'sort'.*Nearby here: sqrt"):
+        t.sort()

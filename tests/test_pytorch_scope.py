@@ -963,6 +963,8 @@ def test_every_present_name_of_the_scope_has_a_case():
 def test_coverage_document_is_current():
     assert coverage.DOC.read_text() == coverage.render(), \
         "docs/pytorch-coverage.md is stale: run python -m tools.coverage"
+    assert coverage.TENSOR_NAMES.read_text() == coverage.render_tensor_names(), \
+        "tinygrad_edu/torch_tensor_names.py is stale: run python -m tools.coverage"
 
 
 # ----------------------------------------------------------------------------- dtypes
@@ -1872,7 +1874,8 @@ def _namespace_status():
 
 
 def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
-    engines = {"torch": tg, "torch.nn": tg.nn, "torch.nn.functional": tg_F}
+    engines = {"torch": tg, "torch.nn": tg.nn, "torch.nn.functional": tg_F,
+               "torch.Tensor": tg.tensor([1.0])}
     checked = 0
     for title, s in _namespace_status().items():
         if title not in engines:
@@ -1889,10 +1892,11 @@ def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
                     getattr(engines[title], top)
                 checked += 1
     statuses = _namespace_status()
-    # (a Tensor's missing method stays a plain AttributeError: a __getattr__ on Tensor would
-    # slow every attribute access of every op by ~0.5 µs)
-    assert checked == sum(len(s["out"]) + len(s["missing"]) for t, s in statuses.items()
-                          if t in engines)
+    # (a Tensor's missing method is a NotInEngine placeholder on the class, scope.py: no
+    # __getattr__ on Tensor, which slowed every attribute access of every op)
+    assert set(statuses) == set(engines)
+    assert checked == sum(len(s["out"]) + len(s["missing"]) for s in statuses.values())
+    assert len(statuses["torch.Tensor"]["out"]) > 400
 
 
 @pytest.mark.parametrize("module,name,says", [
@@ -1910,8 +1914,13 @@ def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
     (tg.nn.init, "orthogonal_", r"tinygrad_edu\.nn\.init does not have 'orthogonal_'"),
     (tg.utils, "checkpoint", r"tinygrad_edu\.utils does not have"),
     (tg.utils.data, "Samplerr", r"Nearby here: Sampler"),
+    (tg.tensor([1.0]), "stft", r"Tensor does not have 'stft': it is outside the engine's"),
+    (tg.tensor([1.0]), "sort", r"Nearby here: sqrt"),
+    (tg.tensor([1.0]), "half", r"GPUs.*float32/float64"),
+    (tg.Tensor, "to_sparse", r"GPUs, other number formats"),
 ], ids=["conv2d", "Conv2d", "LSTM", "MaxPool2d", "attention", "float16", "Linearr", "addd",
-        "lr_scheduler", "AdamW", "Variable", "init", "utils", "data"])
+        "lr_scheduler", "AdamW", "Variable", "init", "utils", "data", "Tensor.stft",
+        "Tensor.sort", "Tensor.half", "Tensor class"])
 def test_out_of_scope_names_say_so_and_point_nearby(module, name, says):
     assert getattr(module, name, "default") == "default"
     with pytest.raises(AttributeError) as info:

@@ -26,6 +26,10 @@ from .scope import missing_attribute as _missing_attribute
 from . import nn  # noqa: E402  (after Tensor: layers and losses build on it)
 from . import optim, utils  # noqa: E402  (after Tensor: both build on it)
 from . import autograd_functional  # noqa: E402,F401  (torch.autograd.functional)
+from .scope import install_tensor_placeholders as _install_tensor_placeholders  # noqa: E402
+
+# torch.Tensor's methods the engine lacks raise NotInEngine, saying so (scope.py)
+_install_tensor_placeholders(Tensor)
 
 float = float32  # noqa: A001
 double = float64

@@ -6,16 +6,19 @@ PyTorch's signature, defaults, dtype rules and errors.  docs/pytorch-coverage.md
 from these lists (``python -m tools.coverage``), tests/test_pytorch_scope.py compares every
 present name with PyTorch, and a missing attribute of ``tinygrad_edu``, its modules that stand
 for PyTorch's (``nn``, ``nn.functional``, ``nn.init``, ``optim``, ``autograd``, ``utils``,
-``utils.data``) raises ``NotInEngine``: an AttributeError (so ``hasattr`` and
-``getattr(…, default)`` still work) that says whether the name is in the scope but not written
-yet, or outside it, and names what the engine has nearby.
+``utils.data``) or a Tensor method PyTorch has raises ``NotInEngine``: an AttributeError (so
+``hasattr`` and ``getattr(…, default)`` still work) that says whether the name is in the scope
+but not written yet, or outside it, and names what the engine has nearby.  The modules answer
+through a module ``__getattr__``; Tensor through one placeholder on the class per name of
+PyTorch's Tensor it lacks (``install_tensor_placeholders``; the names are recorded in
+torch_tensor_names.py), since a ``__getattr__`` on Tensor slowed every attribute access.
 """
 
 import difflib
 import re
 
 __all__ = ["TORCH", "NN", "FUNCTIONAL", "TENSOR_EXCLUDED", "NotInEngine", "scope_names",
-           "missing_attribute"]
+           "missing_attribute", "install_tensor_placeholders"]
 
 # torch.<name>; a dotted name is an attribute of an attribute (torch.cuda.is_available).
 TORCH = {
@@ -76,13 +79,27 @@ def scope_names(groups):
 
 
 class NotInEngine(AttributeError):
-    """A PyTorch name this engine does not have (an AttributeError, so hasattr still works)."""
+    """A PyTorch name this engine does not have (an AttributeError, so hasattr still works).
+
+    ``NotInEngine(explain=f)`` writes its message, f(), only when it is read: hasattr() and
+    getattr(…, default) catch the error unread, and finding what is near takes ~0.2 ms."""
+
+    def __init__(self, *args, explain=None):
+        super().__init__(*args)
+        self._explain = explain
+
+    def __str__(self):
+        if self._explain is not None:
+            self.args, self._explain = (self._explain(),), None
+        return super().__str__()
 
 
 # module -> PyTorch's name for it, and the scope's names there.  The scope of the
 # other modules is what they hold (issue 15 lists no more of them).
 _NAMESPACES = {"tinygrad_edu": ("torch", TORCH), "tinygrad_edu.nn": ("torch.nn", NN),
                "tinygrad_edu.nn.functional": ("torch.nn.functional", FUNCTIONAL),
+               "Tensor": ("torch.Tensor", {group: names for group, names in TORCH.items()
+                                           if group not in TENSOR_EXCLUDED}),
                "tinygrad_edu.nn.init": ("torch.nn.init", {}),
                "tinygrad_edu.optim": ("torch.optim", {}),
                "tinygrad_edu.autograd": ("torch.autograd", {}),
@@ -112,7 +129,8 @@ _AREAS = [
 def missing_attribute(module_name, name, namespace):
     """The NotInEngine error for `name` asked of a module, naming what it has nearby."""
     if name.startswith("_"):  # Python's and tools' own probes: no explanation
-        return AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        owner = "'Tensor' object" if module_name == "Tensor" else f"module {module_name!r}"
+        return AttributeError(f"{owner} has no attribute {name!r}")
     torch_name, groups = _NAMESPACES[module_name]
     present = sorted(n for n in namespace if not n.startswith("_"))
     near = difflib.get_close_matches(name, present, n=4, cutoff=0.6)
@@ -126,3 +144,47 @@ def missing_attribute(module_name, name, namespace):
     reason = (area + "." if area else "it is outside the engine's scope (fully connected "
               "networks on the CPU; docs/pytorch-coverage.md lists what is covered).")
     return NotInEngine(f"{module_name} does not have {name!r}: {reason}{nearby}")
+
+
+# --------------------------------------------------------------------------------------------
+# Tensor: a placeholder on the class for each torch.Tensor name the engine lacks
+# --------------------------------------------------------------------------------------------
+
+class _NotInEngineAttribute:
+    """Stands on the Tensor class for a torch.Tensor attribute the engine does not have:
+    reading it raises NotInEngine, an AttributeError (so hasattr(t, name) stays False and
+    getattr(t, name, default) gives the default), saying so and naming what is near.
+
+    A class attribute found by the ordinary lookup, only for these names: a __getattr__ on
+    Tensor would do the same for every name but slowed every attribute access of every op.
+    """
+
+    __slots__ = ("name", "present")
+
+    def __init__(self, name, present):
+        self.name, self.present = name, present
+
+    def __get__(self, obj, owner=None):
+        name, present = self.name, self.present
+        raise NotInEngine(explain=lambda: str(missing_attribute("Tensor", name, present)))
+
+    def __repr__(self):
+        return f"<not in the engine: torch.Tensor.{self.name}>"
+
+
+def install_tensor_placeholders(cls):
+    """Put a _NotInEngineAttribute on `cls` (Tensor) for each of torch.Tensor's public names
+    (torch_tensor_names.NAMES, recorded from PyTorch by tools/coverage.py) that neither it nor
+    its bases define, and make dir() of a tensor leave them out.  Returns their names."""
+    from .torch_tensor_names import NAMES
+    present = [n for n in dir(cls) if not n.startswith("_")]
+    missing = [n for n in NAMES if not hasattr(cls, n)]
+    for name in missing:
+        setattr(cls, name, _NotInEngineAttribute(name, present))
+    placeholders = frozenset(missing)
+
+    def __dir__(self):
+        """The tensor's attributes, without the placeholders of what it does not have."""
+        return [n for n in object.__dir__(self) if n not in placeholders]
+    cls.__dir__ = __dir__
+    return missing

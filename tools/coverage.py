@@ -1,7 +1,8 @@
 """Generate docs/pytorch-coverage.md: which of PyTorch's names the engine has.
 
-    python -m tools.coverage           # rewrite docs/pytorch-coverage.md
-    python -m tools.coverage --check   # exit 1 if the file is not what this would write
+    python -m tools.coverage           # rewrite docs/pytorch-coverage.md (and
+                                       # tinygrad_edu/torch_tensor_names.py)
+    python -m tools.coverage --check   # exit 1 if a file is not what this would write
 
 For four namespaces (torch, torch.nn, torch.nn.functional, torch.Tensor's methods) each name
 of issue 15's scope (tinygrad_edu/scope.py, the one list) is marked present or missing, then
@@ -26,6 +27,9 @@ import tinygrad_edu.nn.functional
 from tinygrad_edu import scope
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "pytorch-coverage.md"
+# torch.Tensor's public names, recorded for the package (which never imports torch): scope.py
+# stands a NotInEngine placeholder on Tensor for each one the engine lacks
+TENSOR_NAMES = Path(__file__).resolve().parent.parent / "tinygrad_edu" / "torch_tensor_names.py"
 WIDTH = 100
 
 
@@ -77,8 +81,8 @@ def public_names(title, obj):
 def engine_names(title, obj, theirs):
     """The engine's public names: a module's __all__ and whatever else of it PyTorch's
     namespace also names (torch.serialization, …); the Tensor's methods and properties."""
-    if title == "torch.Tensor":
-        return {n for n in dir(obj) if not n.startswith("_")}
+    if title == "torch.Tensor":  # (a NotInEngine placeholder is in dir() but not there)
+        return {n for n in dir(obj) if not n.startswith("_") and has(obj, n)}
     names = set(obj.__all__)
     names |= {n for n, v in vars(obj).items() if n in theirs and type(v).__name__ != "module"}
     if hasattr(obj, "__path__"):  # a package: its submodules, imported yet or not
@@ -149,17 +153,41 @@ def render():
     return "\n".join(lines) + "\n"
 
 
+def render_tensor_names():
+    """tinygrad_edu/torch_tensor_names.py: torch.Tensor's public names, one data list."""
+    names = sorted(public_names("torch.Tensor", torch.Tensor))
+    return "\n".join([
+        '"""torch.Tensor\'s public attribute names in PyTorch ' + torch.__version__ + ', '
+        'recorded by',
+        "``python -m tools.coverage`` (do not edit by hand; tests/test_pytorch_scope.py fails "
+        "when stale).",
+        "",
+        "The package never imports torch: scope.py reads this list and stands a NotInEngine",
+        "placeholder on the Tensor class for each name the engine does not have.",
+        '"""',
+        "",
+        f'TORCH_VERSION = "{torch.__version__}"',
+        "",
+        'NAMES = """',
+        textwrap.fill(" ".join(names), WIDTH - 4, break_long_words=False,
+                      break_on_hyphens=False),
+        '""".split()',
+        ""])
+
+
 def main(argv):
-    text = render()
+    outputs = [(DOC, render()), (TENSOR_NAMES, render_tensor_names())]
     if "--check" in argv:
-        current = DOC.read_text() if DOC.exists() else ""
-        if current != text:
-            print(f"{DOC} is stale: run python -m tools.coverage")
-            return 1
-        print(f"{DOC} is current")
-        return 0
-    DOC.write_text(text)
-    print(f"wrote {DOC}")
+        stale = [path for path, text in outputs
+                 if (path.read_text() if path.exists() else "") != text]
+        for path in stale:
+            print(f"{path} is stale: run python -m tools.coverage")
+        if not stale:
+            print(f"{DOC} and {TENSOR_NAMES} are current")
+        return 1 if stale else 0
+    for path, text in outputs:
+        path.write_text(text)
+        print(f"wrote {path}")
     return 0
 
 
