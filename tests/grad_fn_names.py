@@ -44,14 +44,9 @@ def _explicit_dim_or_0d(arrays, args):
 KNOWN = {
     "sum": (_explicit_dim_or_0d,
             "x.sum(dim=None) and x.sum(0) of a 0-d x are SumBackward1 in PyTorch (its dim "
-            "overload); Tensor.sum is in tensor.py, whose signature cannot tell dim=None given "
-            "from left out (torch.sum(x, dim=None) shows SumBackward1 here)"),
-    "mean": (_explicit_dim_or_0d, "as sum: MeanBackward1, Tensor.mean is in tensor.py"),
-    "softmax": (lambda arrays, args: arrays[0].ndim == 0,
-                "x.softmax(dim) of a 0-d x computes a 1-entry view in tensor.py (ViewBackward0); "
-                "F.softmax shows SoftmaxBackward0"),
-    "log_softmax": (lambda arrays, args: arrays[0].ndim == 0,
-                    "as softmax: x.log_softmax(dim) of a 0-d x is in tensor.py"),
+            "overload); the engine records one sum over all entries and names it as x.sum() "
+            "(torch.sum(x, dim=None) shows SumBackward1 here)"),
+    "mean": (_explicit_dim_or_0d, "as sum: MeanBackward1 in PyTorch"),
     "einsum": (lambda arrays, args: True,
                "PyTorch has no einsum node: it prints the last of the permutes, views, products "
                "and sums its own contraction path chose for the equation"),

@@ -278,15 +278,20 @@ def test_keepdim_where_pytorch_takes_it():
     assert ran == 17
 
 
-def test_sum_and_mean_methods_still_take_keepdim_without_dim_until_tensor_py_has_the_hook():
-    """x.sum(keepdim=True) and x.mean(keepdim=True) are PyTorch's TypeError, but Tensor.sum and
-    Tensor.mean live in tensor.py, whose signatures cannot tell keepdim given from its default
-    (issue 15's report names the hook: dim=NOT_GIVEN, keepdim=NOT_GIVEN and one call of
-    arguments.reduction_dim).  When the hook lands this test fails: turn it into a refusal."""
-    with pytest.raises(TypeError):
-        torch.ones(2, 3).sum(keepdim=True)
-    assert tuple(tg.ones(2, 3).sum(keepdim=True).shape) == (1, 1)
-    assert tuple(tg.ones(2, 3).mean(keepdim=True).shape) == (1, 1)
+def test_sum_and_mean_methods_refuse_keepdim_without_dim_as_pytorch():
+    """x.sum(keepdim=True) and x.mean(keepdim=True) are PyTorch's TypeError; with dim=None,
+    with a dim, or with neither they are taken, keeping PyTorch's shapes."""
+    checked = 0
+    for name in ("sum", "mean"):
+        for lib in (torch, tg):
+            with pytest.raises(TypeError, match="keepdim"):
+                getattr(lib.ones(2, 3), name)(keepdim=True)
+        for kwargs in ({}, {"dim": None, "keepdim": True}, {"dim": 1}, {"dim": 0, "keepdim": True}):
+            ours = getattr(tg.ones(2, 3), name)(**kwargs)
+            theirs = getattr(torch.ones(2, 3), name)(**kwargs)
+            assert tuple(ours.shape) == tuple(theirs.shape), (name, kwargs)
+            checked += 1
+    assert checked == 8
 
 
 # ----------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ import numpy as np
 
 from . import arguments, autograd, function, more_ops, ops, tensor_methods, views
 from . import dtypes as _dt
-from .arguments import (_as_operand, _normalize_dim, _normalize_dims, _power, _reshape_target,
-                        _shape_arg, apply_binary, array_from_data, matmul)
+from .arguments import (NOT_GIVEN, _as_operand, _normalize_dim, _normalize_dims, _power,
+                        _reshape_target, _shape_arg, apply_binary, array_from_data, matmul)
 from .printing import tensor_repr
 from .tensor_methods import Size, TensorMethods, device
 from .user_warnings import warn
@@ -121,7 +121,10 @@ class Tensor(TensorMethods, InPlaceAndViews):
     @property
     def data(self):
         """The same storage as a Tensor outside the graph (changes to it are not recorded)."""
-        return Tensor._wrap(self._data)
+        t = Tensor._wrap(self._data)
+        if type(self._version) is not list:  # an inference tensor's .data is one too
+            t._version = type(self._version)((0,))
+        return t
 
     @data.setter
     def data(self, value):
@@ -219,13 +222,17 @@ class Tensor(TensorMethods, InPlaceAndViews):
         return matmul(self, other, "matmul")
 
     # ----- the methods the seed's network calls ------------------------------------------------
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    def sum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
+        if dim is NOT_GIVEN or keepdim is NOT_GIVEN:  # (keepdim alone is PyTorch's TypeError)
+            dim, keepdim = arguments.reduction_dim("sum", dim, keepdim, dtype)
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
         if t.dtype.category < _dt.FLOATING and dtype is None:
             t = t._cast(_dt.int64)  # integer and bool sums are int64, as PyTorch
         return ops.Sum.apply(t, dim=_normalize_dims(dim, self.ndim, "sum"), keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
+    def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
+        if dim is NOT_GIVEN or keepdim is NOT_GIVEN:
+            dim, keepdim = arguments.reduction_dim("mean", dim, keepdim, dtype)
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
         if not t.dtype.is_floating_point:
             raise RuntimeError(
@@ -268,7 +275,9 @@ class Tensor(TensorMethods, InPlaceAndViews):
             raise RuntimeError(f"{name}: expected a floating point tensor, got {self.dtype.name}")
         d = _normalize_dim(dim, self.ndim, name)
         if self.ndim == 0:
-            return op.apply(self.reshape(1), dim=0).reshape(())
+            return autograd.display_as(op.apply(self.reshape(1), dim=0).reshape(()),
+                                       "SoftmaxBackward0" if name == "softmax" else
+                                       "LogSoftmaxBackward0")
         return op.apply(self, dim=d)
 
     # ----- shape: results share storage with self, so views.py marks them as views ------------
