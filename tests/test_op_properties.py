@@ -257,7 +257,10 @@ def both_gradients(fn, arrays, dtype, upstream=None):
 
 def assert_matches_pytorch(fn, arrays, dtype, upstream=None):
     (out, grads), (t_out, t_grads) = both_gradients(fn, arrays, dtype, upstream)
-    assert_same(out, t_out, 0, 0, 1, "forward")
+    # A few ulps, relative: PyTorch's vectorised pow differs from NumPy's by one on some CPUs
+    # (2 ** 0.5 in float64 on an AVX-512 Xeon, measured).  The values at a kink are still held
+    # exactly: a 0 allows nothing, ±inf and NaN are matched by pattern.
+    assert_same(out, t_out, 4 * np.finfo(dtype).eps, 0, 1, "forward")
     for i, (g, tg_) in enumerate(zip(grads, t_grads)):
         assert_same(g, tg_, 1e-6, 0, 1, f"gradient of input {i}")
     return out, grads
