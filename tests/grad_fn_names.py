@@ -36,17 +36,8 @@ def printed_name(out):
     return None if node is None else node.name().rsplit("::", 1)[-1]
 
 
-def _explicit_dim_or_0d(arrays, args):
-    return args.get("dim") is None or arrays[0].ndim == 0
-
-
 # op name -> (when the engine's name may differ, the reason)
 KNOWN = {
-    "sum": (_explicit_dim_or_0d,
-            "x.sum(dim=None) and x.sum(0) of a 0-d x are SumBackward1 in PyTorch (its dim "
-            "overload); the engine records one sum over all entries and names it as x.sum() "
-            "(torch.sum(x, dim=None) shows SumBackward1 here)"),
-    "mean": (_explicit_dim_or_0d, "as sum: MeanBackward1 in PyTorch"),
     "einsum": (lambda arrays, args: True,
                "PyTorch has no einsum node: it prints the last of the permutes, views, products "
                "and sums its own contraction path chose for the equation"),

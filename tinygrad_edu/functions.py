@@ -21,7 +21,6 @@ from .arguments import maximum as _maximum
 from .arguments import minimum as _minimum
 from .arguments import where as _where
 from .arguments import matmul as _matmul
-from .autograd import display_as
 from .modes import is_grad_enabled
 from .user_warnings import warn
 from .tensor import Size, Tensor
@@ -551,9 +550,9 @@ def mean(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
 def _sum_or_mean(input, dim, keepdim, dtype, name):
     given = dim is not NOT_GIVEN
     dim, keepdim = reduction_dim(name, dim, keepdim, dtype, function=True)
-    out = getattr(_tensor_arg(input, name), name)(dim, keepdim, dtype=dtype)
-    # PyTorch's name: its dim overload (Backward1) whenever a dim is given, None included
-    return display_as(out, f"{name.capitalize()}Backward1") if given else out
+    method = getattr(_tensor_arg(input, name), name)
+    # A dim given, None included, is PyTorch's dim overload (the method names it Backward1)
+    return method(dim, keepdim, dtype=dtype) if given else method(dtype=dtype)
 
 
 def max(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):

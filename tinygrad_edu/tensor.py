@@ -223,22 +223,26 @@ class Tensor(TensorMethods, InPlaceAndViews):
 
     # ----- the methods the seed's network calls ------------------------------------------------
     def sum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
-        if dim is NOT_GIVEN or keepdim is NOT_GIVEN:  # (keepdim alone is PyTorch's TypeError)
+        given = dim is not NOT_GIVEN  # PyTorch names a sum SumBackward1 once a dim is given
+        if not given or keepdim is NOT_GIVEN:  # (keepdim alone is PyTorch's TypeError)
             dim, keepdim = arguments.reduction_dim("sum", dim, keepdim, dtype)
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
         if t.dtype.category < _dt.FLOATING and dtype is None:
             t = t._cast(_dt.int64)  # integer and bool sums are int64, as PyTorch
-        return ops.Sum.apply(t, dim=_normalize_dims(dim, self.ndim, "sum"), keepdim=keepdim)
+        out = ops.Sum.apply(t, dim=_normalize_dims(dim, self.ndim, "sum"), keepdim=keepdim)
+        return autograd.display_as(out, "SumBackward1") if given else out
 
     def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
-        if dim is NOT_GIVEN or keepdim is NOT_GIVEN:
+        given = dim is not NOT_GIVEN
+        if not given or keepdim is NOT_GIVEN:
             dim, keepdim = arguments.reduction_dim("mean", dim, keepdim, dtype)
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
         if not t.dtype.is_floating_point:
             raise RuntimeError(
                 f"mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {t.dtype.name} (call .float() first)")
-        return ops.Mean.apply(t, dim=_normalize_dims(dim, self.ndim, "mean"), keepdim=keepdim)
+        out = ops.Mean.apply(t, dim=_normalize_dims(dim, self.ndim, "mean"), keepdim=keepdim)
+        return autograd.display_as(out, "MeanBackward1") if given else out
 
     def _float_unary(self, op, **params):
         """Ops like exp and log give float32 for integer input, as PyTorch."""
