@@ -768,9 +768,12 @@ def _variance(node, env, a, correction):
     return total * env.scalar(sp.Rational(1, count - correction))
 
 
-def _var_std_cases(rows):
+def _var_std_cases(rows, corrections):
+    """Each row with its correction: the rule holds where N > correction (N ≤ correction is
+    inf or NaN, held against PyTorch in tests/test_pytorch_differences.py)."""
+    assert len(rows) == len(corrections)
     return [Case(c.label + f", correction={correction}", {**c.params, "correction": correction},
-                 shapes=c.shapes) for c, correction in zip(rows, (1, 1, 0, 1, 1, 0, 1))]
+                 shapes=c.shapes) for c, correction in zip(rows, corrections)]
 
 
 def var():
@@ -790,8 +793,8 @@ def var():
          r"\mathrm{out} = \frac{1}{N - c}\textstyle\sum_{\mathrm{dim}} (A - \bar A)^{\circ 2}",
          "∂L/∂A = 2 G ⊙ (A − Ā) / (N − c)   (G put back along dim)",
          _d("A") + r" = \frac{2}{N - c}\, \operatorname{unreduce}(G) \odot (A - \bar A)"),
-        cases=_var_std_cases(_reduction_cases(REDUCTION_SHAPES)),
-        thorough=_var_std_cases(_reduction_cases(THOROUGH_REDUCTION_SHAPES)),
+        cases=_var_std_cases(_reduction_cases(REDUCTION_SHAPES), (1, 1, 0, 1)),
+        thorough=_var_std_cases(_reduction_cases(THOROUGH_REDUCTION_SHAPES), (0, 1, 1)),
         params={"dim": None, "keepdim": False, "correction": 1},
         notes=["the mean's own dependence on A drops out: Σ (a − ā) = 0",
                "proved for N > c; where N ≤ c the engine copies PyTorch's rule (value +∞, or "
@@ -816,8 +819,8 @@ def std():
          _d("A") + r" = \frac{1}{N - c}\, \operatorname{unreduce}(G) \odot (A - \bar A) "
          r"\oslash S"),
         aux=[(S, StdSpread(RA), "S = std(A) over dim, broadcast to A's shape")],
-        cases=_var_std_cases(_reduction_cases(REDUCTION_SHAPES[:3])),
-        thorough=_var_std_cases(_reduction_cases(THOROUGH_REDUCTION_SHAPES)),
+        cases=_var_std_cases(_reduction_cases(REDUCTION_SHAPES[:3]), (1, 1, 0)),
+        thorough=_var_std_cases(_reduction_cases(THOROUGH_REDUCTION_SHAPES), (0, 1, 1)),
         params={"dim": None, "keepdim": False, "correction": 1},
         notes=["where S = 0 (constant entries) the gradient is 0, as PyTorch (1/⁺S: 1/S, and 0 "
                "at 0)"])

@@ -71,14 +71,14 @@ class softmax_entry(sp.Function):
 class reciprocal0(sp.Function):
     """1/x, and 0 at x = 0: PyTorch's convention where a norm or a standard deviation is 0
     (the gradient there is 0, not 0 · ∞).  A plain symbol stays unevaluated (so a Lambda
-    keeps the convention for numbers); an expression not known to be 0 is 1/x, the rule a
-    proof checks where the value is not 0."""
+    keeps the convention for numbers); an expression not known to be 0, or a symbol known not
+    to be (a sign piece's), is 1/x, the rule a proof checks where the value is not 0."""
 
     @classmethod
     def eval(cls, x):
         if x.is_zero:
             return sp.Integer(0)
-        if not x.is_Symbol:
+        if not x.is_Symbol or x.is_zero is False:
             return 1 / x
         return None
 

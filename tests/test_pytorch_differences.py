@@ -522,3 +522,38 @@ def test_tensor_placeholders_stay_out_of_dir_and_tensor_has_no_getattr():
     assert type(info.value) is AttributeError
     with pytest.raises(AttributeError, match=r"Tensor does not have 'sort'.*Nearby here: sqrt"):
         t.sort()
+
+
+# ---------------------------------------------------------------------------------------------
+# t[key] = value drops the value's leading size-1 axes, as PyTorch (found by the thorough fuzzer)
+# ---------------------------------------------------------------------------------------------
+
+SETITEM_LEADING_ONES = [  # (target shape, key, value shape)
+    ((3,), slice(0, 1), (1, 1)), ((3,), 0, (1,)), ((3,), 0, (1, 1, 1)),
+    ((2, 3), (0, slice(None)), (1, 3)), ((2, 3), (slice(None), 1), (1, 1, 2)),
+]
+
+
+@pytest.mark.parametrize("recorded", [False, True])
+def test_item_assignment_drops_the_values_leading_ones_as_pytorch(recorded):
+    ran = 0
+    for shape, key, value_shape in SETITEM_LEADING_ONES:
+        results = []
+        for lib in (tg, torch):
+            value = lib.tensor(np.arange(1.0, 1.0 + np.prod(value_shape)).reshape(value_shape),
+                               requires_grad=recorded)
+            target = lib.zeros(shape, requires_grad=recorded) * 1 if recorded else lib.zeros(shape)
+            target[key] = value * 2
+            weights = lib.tensor(np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape))
+            grad = None
+            if recorded:
+                (target * weights).sum().backward()
+                grad = value.grad.numpy()
+            results.append((target.detach().numpy(), grad))
+        (ours, our_grad), (theirs, their_grad) = results
+        np.testing.assert_array_equal(ours, theirs)
+        if recorded:
+            assert our_grad.shape == value_shape
+            np.testing.assert_array_equal(our_grad, their_grad)
+        ran += 1
+    assert ran == len(SETITEM_LEADING_ONES) == 5

@@ -202,6 +202,7 @@ class InPlaceAndViews:
             # Nothing to record: write the values straight into the storage.
             self._check_inplace_allowed("item assignment")
             v = value._data if isinstance(value, Tensor) else value  # converted, as PyTorch
+            v = _without_leading_ones(np.asarray(v), self._data[key].ndim)
             try:
                 self._data[key] = v
             except ValueError as e:
@@ -213,6 +214,7 @@ class InPlaceAndViews:
         number = not isinstance(value, Tensor) or value.ndim == 0
         if not isinstance(value, Tensor):
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
+        value = _without_leading_ones(value, self._data[key].ndim)
         _check_broadcast_to(value.shape, self._data[key].shape, "item assignment")
         value = value._cast(self.dtype)
         self._inplace(lambda old: more_ops.IndexPut.apply(old, value, key=key), "item assignment",
@@ -308,3 +310,12 @@ def _show_key(key):
     return "[" + ", ".join(
         f"<{p.dtype} array of shape {p.shape}>" if isinstance(p, np.ndarray) else repr(p)
         for p in parts) + "]"
+
+
+def _without_leading_ones(value, ndim):
+    """value (an array or a Tensor) without the leading size-1 axes it has beyond `ndim`, as
+    PyTorch drops them before it writes t[key] = value (t[0] = ones(1), t[:1] = ones(1, 1))."""
+    extra = 0
+    while value.ndim - extra > ndim and value.shape[extra] == 1:
+        extra += 1
+    return value.reshape(tuple(value.shape[extra:])) if extra else value
