@@ -343,3 +343,19 @@ def test_gradcheck_and_gradgradcheck_are_where_pytorch_puts_them():
     assert tg.autograd.gradcheck is testing.gradcheck
     assert tg.autograd.gradgradcheck(lambda t: t.tanh(), (x,))
     assert not hasattr(tg.autograd, "no_such_check")
+
+
+def test_mean_of_no_entries_has_pytorchs_second_order():
+    """Mean's rule divides G by N after putting it back (as PyTorch): with N = 0 there is no
+    entry, so jvp's tangent (a gradient of the gradient with respect to G) is 0, not 0/0.
+    Found by the thorough second-order fuzzer."""
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([0.0, 1.5], dtype=lib.float64, requires_grad=True)
+        pick = lib.tensor([False, False])
+        value, tangent = lib.autograd.functional.jvp(lambda t: t[pick].mean(), x,
+                                                     lib.ones(2, dtype=lib.float64))
+        results.append((value.detach().numpy(), tangent.detach().numpy()))
+    (value, tangent), (t_value, t_tangent) = results
+    assert np.isnan(value) and np.isnan(t_value)
+    assert tangent == t_tangent == 0
