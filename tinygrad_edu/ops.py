@@ -331,10 +331,10 @@ class Sum(Op):
 
 
 class Mean(Op):
-    """out = (1/N) Σ A over `dim` (N entries averaged).   ∂L/∂A = G put back along dim and
-    broadcast, then divided by N: (g/(n·m)) 𝟏𝟏ᵀ (all), (1/m) G 𝟏ᵀ (dim=1).  (Divided after
-    the broadcast, as PyTorch: with N = 0 there is no entry to divide, and a gradient of
-    this gradient with respect to G is 0, not 0/0.)"""
+    """out = (1/N) Σ A over `dim` (N entries averaged).   ∂L/∂A = (1/N) G put back along dim
+    and broadcast: (g/(n·m)) 𝟏𝟏ᵀ (all), (1/m) G 𝟏ᵀ (dim=1).  The division comes after the
+    broadcast, as PyTorch's: with N = 0 no entry is divided, and a gradient of this gradient
+    with respect to G is 0, not 0/0."""
 
     name = "mean"
 
