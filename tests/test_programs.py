@@ -76,8 +76,9 @@ PROGRAMS = [
     Program("multiclass_weighted_ce", 100, 1e-3, 5e-5,
             "the loss falls to 1e-3 with logits ~20: float32 noise of log-softmax, abs 7e-6"),
     Program("multiclass_label_smoothing", 100, 1e-5, 0, "plain SGD, smooth loss: drift ≤ 1e-6"),
-    Program("multiclass_ignore_index", 100, 1e-5, 0,
-            "Nesterov SGD through Hardtanh's kinks, none crossed differently: drift ≤ 1e-6"),
+    Program("multiclass_ignore_index", 100, 5e-5, 0,
+            "Nesterov SGD through Hardtanh's kinks: drift ≤ 3e-7 over 100 epochs, 2.6e-5 by "
+            "epoch 300 on an AVX-512 Xeon (PyTorch's float32 kernels sum in another order)"),
     Program("multiclass_nll_logsoftmax", 80, 1e-2, 0,
             "RMSprop amplifies rounding: drift 4e-4; PyTorch float32 vs float64 differ by 2e-3"),
     Program("kl_div_distillation", 100, 1e-3, 1e-7,
@@ -90,8 +91,9 @@ PROGRAMS = [
     Program("dropout_train_eval", 50, 1e-5, 0,
             "Adam with our own NumPy masks, eval-mode test loss: drift ≤ 1e-6"),
     Program("layernorm_mlp", 60, 1e-4, 0, "LayerNorm divides by per-row std: drift ≤ 1e-5"),
-    Program("containers", 80, 3e-3, 0,
-            "residual SELU net: PyTorch float32 vs float64 differ by 7e-3; ours vs it 2e-4"),
+    Program("containers", 80, 5e-3, 0,
+            "residual SELU net: PyTorch float32 vs float64 differ by 7e-3; ours vs it 3.3e-3 "
+            "(epoch 131 of 250 on an AVX-512 Xeon), 2.4e-7 over the first 100"),
     Program("custom_function_module", 60, 1e-4, 1e-7,
             "Adam drives the loss to 1e-6: relative drift 1e-5 late, noise below 1e-7"),
     Program("save_and_reload", 60, 1e-5, 0, "Adam, state reloaded exactly: drift ≤ 1e-6"),
