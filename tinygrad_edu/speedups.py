@@ -140,10 +140,10 @@ def zero(dtype):
 
 
 def zero_where(mask, g):
-    """plain_zero_where(mask, g) for a boolean array mask: on small arrays G copied and 0 put where masked; on large ones
-    bit arithmetic, each entry's bits ANDed with all ones where it is kept and with all zeros
-    (the bits of +0.0) where it is masked.  Either way every kept entry is G's own, NaN
-    included, and every masked one exactly +0.0."""
+    """plain_zero_where(mask, g) for a boolean array mask: on small arrays G copied and 0 put
+    where masked; on large ones bit arithmetic, each entry's bits ANDed with all ones where it
+    is kept and with all zeros (the bits of +0.0) where it is masked.  Either way every kept
+    entry is G's own, NaN included, and every masked one exactly +0.0."""
     if g.size <= _WHERE_LIMIT and mask.shape == g.shape:
         kept = np.array(g)  # (a copy, and an array also when G is a NumPy scalar)
         np.putmask(kept, mask, zero(g.dtype))
