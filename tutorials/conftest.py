@@ -18,21 +18,27 @@ into a real `python -i`.
 
 from pathlib import Path
 
-import matplotlib
+import pytest
 
-matplotlib.use("Agg")  # before pyplot is imported anywhere
+import tests.suite_settings  # noqa: F401  (the tests' Hypothesis profile)
+import tinygrad_edu
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-import tests.suite_settings  # noqa: E402,F401  (the tests' Hypothesis profile)
-import tinygrad_edu  # noqa: E402
+try:  # a missing matplotlib fails each lesson with what to install, not the whole collection
+    import matplotlib
+except ModuleNotFoundError:
+    plt = None
+else:
+    matplotlib.use("Agg")  # before pyplot is imported anywhere
+    import matplotlib.pyplot as plt
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
 def lesson_environment(monkeypatch):
+    if plt is None:
+        pytest.fail("the lessons draw with matplotlib, which is not installed: "
+                    "pip install -e \".[test]\" (README)", pytrace=False)
     monkeypatch.chdir(ROOT)
     default_dtype = tinygrad_edu.get_default_dtype()
     yield
