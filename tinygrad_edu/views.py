@@ -193,7 +193,7 @@ class InPlaceAndViews:
         key = _index_key(key, self)
         value = _as_operand(value, "item assignment")
         try:
-            self._data[key]  # validate the key before anything changes
+            target_shape = self._data[key].shape  # validates the key before anything changes
         except IndexError as e:
             raise IndexError(f"index {_show_key(key)} is out of range for a tensor of shape "
                              f"{tuple(self.shape)}: {e}") from None
@@ -202,20 +202,20 @@ class InPlaceAndViews:
             # Nothing to record: write the values straight into the storage.
             self._check_inplace_allowed("item assignment")
             v = value._data if isinstance(value, Tensor) else value  # converted, as PyTorch
-            v = _without_leading_ones(np.asarray(v), self._data[key].ndim)
+            v = _without_leading_ones(np.asarray(v), len(target_shape))
             try:
                 self._data[key] = v
             except ValueError as e:
                 raise RuntimeError(
                     f"item assignment: the value of shape {np.shape(v)} does not fit "
-                    f"the indexed shape {self._data[key].shape}: {e}") from None
+                    f"the indexed shape {target_shape}: {e}") from None
             self._version[0] += 1
             return
         number = not isinstance(value, Tensor) or value.ndim == 0
         if not isinstance(value, Tensor):
             value = Tensor._wrap(np.asarray(value, dtype=self._data.dtype))
-        value = _without_leading_ones(value, self._data[key].ndim)
-        _check_broadcast_to(value.shape, self._data[key].shape, "item assignment")
+        value = _without_leading_ones(value, len(target_shape))
+        _check_broadcast_to(value.shape, target_shape, "item assignment")
         value = value._cast(self.dtype)
         self._inplace(lambda old: more_ops.IndexPut.apply(old, value, key=key), "item assignment",
                       value)
