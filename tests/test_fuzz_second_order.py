@@ -31,8 +31,9 @@ Comparison policy (written before the test was run; never loosened to make a pro
    nonzero entry (zeros, or NaN and inf from 0 ⊙ inf along a path that is structurally zero,
    e.g. through x ** 0) is left out where the engine's graph has no such path: the step's
    VJPⱼ, run alone by the engine, does not depend on xᵢ (or on G), or s does not depend on
-   G of xⱼ.  A term with a finite nonzero entry is never left out.  The
-   numbers below decide.
+   G of xⱼ.  A tangent's piece J_j Ġ_xⱼ is left out likewise where jvp carries no tangent
+   of xⱼ (it is exactly 0 there by structure: no step on the way has a VJP that uses its G).
+   A term with a finite nonzero entry is never left out.  The numbers below decide.
 2. Stepwise, on bit-identical inputs: each step is re-run in PyTorch on copies of the engine's
    own arrays: its input values, the engine's G of its outputs, the engine's tangents Ġ of its
    inputs, the engine's X̄ of its outputs.  PyTorch's local terms (its first derivative recorded
@@ -86,11 +87,16 @@ History of this policy.  Written before the first run; the first runs showed thr
 places where the bookkeeping of 2, not the tolerances, was wrong: own uses (counted twice),
 values s does not reach (0 ⊙ NaN), and inf − inf of the regrouped terms.  The points above
 were corrected for those (no tolerance was changed), each after reading the program that
-failed and PyTorch's own answer on it (a fourth, NaN-only terms along paths that are structurally zero in both libraries, e.g.
-through ``x ** 0``, came the same way).  A fifth: the tangents had been held to the same "does s
-reach it" test as X̄, so a NaN tangent (|x| ** |x| at 0, then max) that jvp carries on, as
-PyTorch's own double-vjp jvp does, was expected to be 0; a tangent's term now depends only on
-whether the engine's VJP uses that G.
+failed and PyTorch's own answer on it (a fourth, NaN-only terms along paths that are
+structurally zero in both libraries, e.g. through ``x ** 0``, came the same way).  A fifth:
+the tangents had been held to the same "does s reach it" test as X̄, so a NaN tangent
+(|x| ** |x| at 0, then max) that jvp carries on, as PyTorch's own double-vjp jvp does, was
+expected to be 0; a tangent's term now depends only on whether the engine's VJP uses that G.
+A sixth: a NaN piece J·Ġ with Ġ = 0 by structure (``v0 ** 0``, then 0-d ``log_softmax`` = 0,
+then ``log``: 1/0 · 0) was expected where jvp gives 0.  jvp is the double-vjp, and PyTorch's
+``torch.autograd.functional.jvp`` gives 0 there too (``torch.func.jvp``, forward mode, gives
+NaN); so a piece now also needs a tangent that jvp carries, found step by step (``carried``;
+test_a_tangent_that_no_path_carries_is_zero).
 
 The seed's network.  tinygrad_edu.__main__.SimpleNN (2 → 10 → 1, ReLU) in float64 with
 MSE, weights, data (1 to 16 samples) and a direction V for every parameter drawn by Hypothesis;
@@ -402,6 +408,9 @@ def check_program(program, weights):
     first, second, tangent = Expected(), Expected(), Expected()
     loss_id = len(ours) - 1
     first.add(loss_id, np.ones(()), np.zeros(()))
+    # Whether jvp's tangent of a value is carried by a path at all (policy 1): a leaf's is U
+    # itself; a step's output's, where a VJP uses its G and that input's tangent has a path.
+    carried = {k: True for k in range(n_leaves)}
     checked_steps = 0
     for k, step in enumerate(program.steps):
         if any(root[o] != o for o in step.outputs):
@@ -482,12 +491,14 @@ def check_program(program, weights):
             for j, p in enumerate(positions):
                 piece = jvp_t[j][q]
                 # (a tangent is jvp's own run of the value, not a path of s: reach is not asked)
-                if piece is None or not (on_g[j][q] or _finite_nonzero(piece)):
+                if piece is None or not (on_g[j][q] and carried[root[wrt[j]]]
+                                         or _finite_nonzero(piece)):
                     continue
                 wide = scaled[1][j][q]
                 big = max(_max_abs(wide) if wide is not None else 0.0,
                           _max_abs(tangents[j]) * unit_scales[p])
                 tangent.add(o, piece, atol * n * big + rtol * np.abs(piece))
+            carried[o] = any(on_g[j][q] and carried[root[i]] for j, i in enumerate(wrt))
         checked_steps += 1
     assert checked_steps >= 1, "no step of the program was checked"
 
@@ -738,6 +749,49 @@ def test_the_check_catches_a_second_derivative_left_out(monkeypatch):
         assert "second derivative" in str(e) or "tangent" in str(e), str(e)
         return
     raise AssertionError("a second derivative left out was not caught")
+
+
+# v0 ** 0 (its rule records no path), 0-d log_softmax (= 0), log (1/0): the tangent of the log
+# is 0 by structure in the double-vjp, NaN only in forward mode (policy, history: a sixth).
+UNCARRIED_PROGRAM = fp.Program(
+    leaves=[np.array(1.5)], constants=[np.array(0.0)],
+    steps=[fp.Step("pow", (0,), {"exponent": 0}, (2,)),
+           fp.Step("log_softmax", (2,), {"dim": 0}, (3,)), fp.Step("log", (3,), {}, (4,)),
+           fp.Step("mul", (4, 1), {}, (5,)),
+           fp.Step("sum", (5,), {"dim": None, "keepdim": False}, (6,))], n_ops=3)
+
+
+def test_a_tangent_that_no_path_carries_is_zero(monkeypatch):
+    """PyTorch's own double-vjp jvp gives the log's tangent 0 (its forward mode gives NaN); the
+    engine's jvp gives 0; the check passes that, and still fails a tangent changed there."""
+    def values(lib):
+        def f(v0):
+            v2 = v0 ** 0
+            v3 = v2.log_softmax(0)
+            return v2, v3, v3.log()
+        return f
+    for u in (0.0, 1.0):
+        theirs = torch_functional.jvp(values(torch), torch.tensor(1.5, dtype=torch.float64),
+                                      torch.tensor(u, dtype=torch.float64))[1]
+        forward_mode = torch.func.jvp(values(torch), (torch.tensor(1.5, dtype=torch.float64),),
+                                      (torch.tensor(u, dtype=torch.float64),))[1]
+        ours = functional.jvp(values(tg), tg.tensor(1.5, dtype=tg.float64),
+                              tg.tensor(u, dtype=tg.float64))[1]
+        assert [t.item() for t in theirs] == [t.item() for t in ours] == [0.0, 0.0, 0.0]
+        assert np.isnan(forward_mode[2].item())  # what the stepwise J·Ġ alone would expect
+        assert check_program(UNCARRIED_PROGRAM, [np.array(u)]) == 5
+    real_jvp = functional.jvp
+
+    def jvp_with_the_log_changed(f, inputs, v):
+        outs, tangents = real_jvp(f, inputs, v)  # (of v2, …, v6: the log's is the third)
+        return outs, tangents[:2] + (tangents[2] + 1.0,) + tangents[3:]
+    monkeypatch.setattr(functional, "jvp", jvp_with_the_log_changed)
+    try:
+        check_program(UNCARRIED_PROGRAM, [np.array(1.0)])
+    except AssertionError as e:
+        assert "tangent of v4" in str(e), str(e)
+        return
+    raise AssertionError("a wrong tangent of the log was not caught")
 
 
 def test_the_reproducer_gives_the_engines_derivatives():
