@@ -115,8 +115,9 @@ def plain_zero_where(mask, g):
 
 # np.where branches on every entry: on large arrays with a mixed mask (relu's) it is several
 # times slower than plain bit arithmetic (0.39 against 0.036 ms at 10⁵ entries, 14 against 2.9 ms
-# at 4·10⁶).  Below a few thousand entries a copy of G with zeros put where masked is the
-# fastest (0.61 against 0.89 µs for np.where at 2×2, 2.6 against 2.8 µs at 200×10).
+# at 4·10⁶).  Below a few thousand entries it is the fastest form once its 0 is made once per
+# dtype (0.81 against 0.92 µs for a copy of G with zeros put where masked at 2×2, 4.8 against
+# 5.4 µs at 4096 entries).
 _WHERE_LIMIT = 4096
 
 
@@ -140,16 +141,12 @@ def zero(dtype):
 
 
 def zero_where(mask, g):
-    """plain_zero_where(mask, g) for a boolean array mask: on small arrays G copied and 0 put
-    where masked; on large ones bit arithmetic, each entry's bits ANDed with all ones where it
-    is kept and with all zeros (the bits of +0.0) where it is masked.  Either way every kept
-    entry is G's own, NaN included, and every masked one exactly +0.0."""
-    if g.size <= _WHERE_LIMIT and mask.shape == g.shape:
-        kept = np.array(g)  # (a copy, and an array also when G is a NumPy scalar)
-        np.putmask(kept, mask, zero(g.dtype))
-        return kept
+    """plain_zero_where(mask, g) for a boolean array mask: on small arrays the same selection
+    with its 0 made once per dtype; on large ones bit arithmetic, each entry's bits ANDed with
+    all ones where it is kept and with all zeros (the bits of +0.0) where it is masked.  Either
+    way every kept entry is G's own, NaN included, and every masked one exactly +0.0."""
     if g.size <= _WHERE_LIMIT or np.broadcast_shapes(mask.shape, g.shape) != g.shape:
-        return plain_zero_where(mask, g)  # (a mask broadcast with G)
+        return np.where(mask, zero(g.dtype), g)  # (also a mask broadcast with G)
     bits = np.dtype(f"u{g.dtype.itemsize}")
     # masked: 1 − 1 = 0; kept: 0 − 1 = all ones.  One array of G's shape, then the result
     # written over it: no more memory than the product G ⊙ [¬mask] would take.
