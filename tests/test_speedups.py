@@ -72,7 +72,7 @@ def test_sum_rows_gives_the_plain_products_bits(dtype):
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize("size", [7, 4096, 4097, 50_000], ids=lambda n: f"{n} entries")
 def test_zero_where_gives_the_plain_selections_bits(dtype, size):
-    """On both sides of the size where the product path starts; inf and NaN in G are exact
+    """On both sides of the size where the bit-arithmetic path starts; inf and NaN in G are exact
     zeros where masked and kept where not."""
     rng = np.random.default_rng(size)
     with np.errstate(all="ignore"):
