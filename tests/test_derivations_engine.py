@@ -92,10 +92,8 @@ def _beyond_bce_floor(d, arrays):
     There the engine divides by 1e-12, as PyTorch does (nn.functional's _BCE_EPSILON, compared
     with PyTorch in tests/test_extreme_values.py), and the derived rule, without that floor, by
     Ŷ(1 − Ŷ) itself."""
-    hidden = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
-              "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[d.hidden]
-    z2 = hidden(arrays["X"] @ arrays["W1"].T + arrays["b1"]) @ arrays["W2"].T + arrays["b2"]
-    yhat = 1 / (1 + np.exp(-z2))
+    yhat = d._env(False, {k: np.asarray(v, dtype=float) for k, v in arrays.items()}, {}) \
+        .values["Yhat"]  # the derivation's own forward (its aux definitions)
     return bool(np.any(yhat * (1 - yhat) < 1e-12))
 
 
