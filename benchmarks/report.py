@@ -168,6 +168,15 @@ def markdown(document):
             lines.append(f"| `{imports['modules'][impl]}` | "
                          f"{format_seconds(imports['best_seconds'][impl])} | "
                          + ", ".join(format_seconds(s) for s in imports["seconds"][impl]) + " |")
+        compiling = imports.get("engine_compile_from_source")
+        if compiling:
+            lines += ["", "Each import reads bytecode: pip compiled NumPy's and PyTorch's when it "
+                          "installed them, and the harness compiles the engine's first. Compiling "
+                          f"the {compiling['modules']} modules `import tinygrad_edu` loads "
+                          f"({compiling['lines']:,} lines) from source takes "
+                          f"{format_seconds(compiling['seconds'])}: what each import adds where "
+                          "no bytecode is written (PYTHONDONTWRITEBYTECODE=1 and an editable "
+                          "install). Not a floor."]
 
     lines += ["", "## How each implementation is written", ""]
     for key in ORDER:

@@ -7,6 +7,7 @@ check each hand-written NumPy backward against PyTorch's autograd, since a wrong
 would make every ratio meaningless.
 """
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -54,6 +55,12 @@ def test_quick_run_writes_results_and_losses_agree(tmp_path):
     imports = document["results"]["imports"]
     assert set(imports["best_seconds"]) == IMPLS
     assert all(len(tries) == 3 for tries in imports["seconds"].values())
+    # the engine's import was timed reading bytecode, as NumPy's and PyTorch's are: the harness
+    # wrote it for each module the import loads (the reading path's tensor.py among them)
+    compiling = imports["engine_compile_from_source"]
+    assert compiling["modules"] >= 10 and compiling["lines"] >= 1000 and compiling["seconds"] > 0
+    tensor_source = REPO_ROOT / "tinygrad_edu" / "tensor.py"
+    assert Path(importlib.util.cache_from_source(str(tensor_source))).is_file()
     floors = {(row["entry"], row["metric"]) for row in document["floors"]}
     assert {("W2", "engine/numpy"), ("imports", "engine_seconds"),
             ("W2", "loss agreement")} <= floors
