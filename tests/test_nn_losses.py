@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from hypothesis import given
+from hypothesis import assume, given
 
 import tinygrad_edu
 import tinygrad_edu.nn as nn
+from tinygrad_edu import testing
 from tinygrad_edu.nn import functional as F
 
 LIBS = ((tinygrad_edu, F, nn), (torch, TF, torch.nn))
@@ -106,6 +107,42 @@ def test_regression_shape_mismatch_warns_naming_both_sizes_then_broadcasts(loss)
     assert loss in ours
     assert theirs.replace("torch.Size", "tinygrad_edu.Size") in ours
     assert "tinygrad_edu.Size([4])" in ours and "tinygrad_edu.Size([4, 1])" in ours
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@given(data=st.data(), dtype=DTYPES, shape=SHAPES, target_first=st.booleans())
+def test_regression_losses_of_shapes_that_broadcast_match_pytorch(name, reduction, data, dtype,
+                                                                  shape, target_first):
+    """Input and target of different shapes broadcast together, as in PyTorch (which warns):
+    'mean' divides by the broadcast count, and each gradient is summed back to its own shape.
+    (MSE's backward once divided by the input's count: for a (4, 1) input against a (4,)
+    target its gradient was 4 times PyTorch's.)"""
+    other = data.draw(testing.broadcastable_with(shape, min_dims=1))
+    assume(other != shape)
+    x_shape, y_shape = (other, shape) if target_first else (shape, other)
+    x = data.draw(hnp.arrays(np.float64, x_shape, elements=floats(-100, 100)))
+    y = data.draw(hnp.arrays(np.float64, y_shape, elements=floats(-100, 100)))
+
+    def call(lib, lib_F, x, y):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # both libraries warn that the sizes differ
+            return getattr(lib_F, name)(x, y, reduction=reduction)
+
+    run_both(call, [x, y], grad_of=(0, 1), dtype=dtype)
+
+
+def test_mse_of_a_column_against_a_row_of_targets_has_pytorchs_gradient():
+    """The learner's slip (ŷ of shape (n, 1), y of shape (n,)) written out: ℓ has n·n entries,
+    so ∂L/∂ŷᵢ = (2/n²) Σⱼ (ŷᵢ − yⱼ), computed here by hand."""
+    yhat, y = np.array([[1.0], [2.0], [3.0], [4.0]]), np.arange(4.0)
+    expected = 2 / 16 * (yhat - y).sum(axis=1, keepdims=True)  # [[-0.25], [0.25], [0.75], [1.25]]
+    for lib, lib_F, _ in LIBS:
+        p = lib.tensor(yhat, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lib_F.mse_loss(p, lib.tensor(y)).backward()
+        np.testing.assert_allclose(p.grad.numpy(), expected, rtol=1e-15)
 
 
 @pytest.mark.parametrize("loss", ["MSELoss", "L1Loss"])

@@ -474,7 +474,8 @@ class Linear(Op):
 
 class MseLoss(Op):
     """Mean squared error in one op, prediction Ŷ = A (n×o), target Y = B: ℓ = (A − B) ⊙ (A − B),
-    then out = Σ ℓ / N ('mean'), Σ ℓ ('sum') or ℓ itself ('none').
+    then out = Σ ℓ / N ('mean'), Σ ℓ ('sum') or ℓ itself ('none').  N counts ℓ's entries: A and
+    B broadcast together, as in PyTorch (which warns when their shapes differ).
 
     ∂L/∂Ŷ = 2(1/(n·o)) (Ŷ − Y),  ∂L/∂Y = −2(1/(n·o)) (Ŷ − Y)   ('mean'; 2(Ŷ − Y) for 'sum'), times
     the upstream G.  As PyTorch's MseLossBackward, (2/N)(A − B) first: 2e38 in float32 stays finite.
@@ -486,9 +487,9 @@ class MseLoss(Op):
     def forward(ctx, x, y, reduction="mean"):
         ctx.save_for_backward(x, y)
         ctx.reduction = reduction
-        ctx.count = x.size if reduction == "mean" and x.size else 1  # N, or 1 (c = 2)
         diff = x - y
         squares = diff * diff
+        ctx.count = squares.size if reduction == "mean" and squares.size else 1  # N, or 1
         if reduction == "none":
             return squares
         total = np.add.reduce(squares, axis=None)
