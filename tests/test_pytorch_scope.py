@@ -1458,7 +1458,7 @@ def test_modes_nest_as_in_pytorch():
     assert len(pairs) == 36
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", MODES + ("no_grad", "enable_grad", "inference_mode"))
 def test_modes_decorate_as_in_pytorch(mode):
     def seen(lib):
         @eval(f"lib.{mode}")  # noqa: S307 - names from MODES
@@ -1466,6 +1466,18 @@ def test_modes_decorate_as_in_pytorch(mode):
             return lib.is_grad_enabled(), lib.is_inference_mode_enabled()
         return f(), f.__name__, lib.is_grad_enabled()
     assert seen(tg) == seen(torch)
+
+
+def test_create_graph_takes_any_truth_value_as_in_pytorch():
+    """set_grad_enabled wants a bool, but backward(create_graph=1) is Python truth, as there."""
+    def seen(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PyTorch's advice to prefer autograd.grad here
+            (x * x).sum().backward(create_graph=1)
+        (g,) = lib.autograd.grad((x * x).sum(), x, create_graph=0)
+        return x.grad.requires_grad, g.requires_grad, x.grad.tolist()
+    assert seen(tg) == seen(torch) == (True, False, [2.0, 4.0])
 
 
 # ----------------------------------------------------------------------------- randomness
@@ -1844,6 +1856,11 @@ BAD = [
      r"expected 2D or 3D input \(got 4D input\)"),
     ("BatchNorm1d of the wrong channels", lambda lib: lib.nn.BatchNorm1d(3)(lib.ones(2, 4)),
      r"running_mean should contain 4 elements not 3"),
+    ("set_grad_enabled of a string", lambda lib: lib.set_grad_enabled("no"),
+     r"set_grad_enabled\(\).*'no'"),
+    ("set_grad_enabled of 1", lambda lib: lib.set_grad_enabled(1), r"set_grad_enabled.*int"),
+    ("set_detect_anomaly of None", lambda lib: lib.autograd.set_detect_anomaly(None),
+     r"set_detect_anomaly.*NoneType"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -1863,7 +1880,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 134
+    assert len(BAD) == 137
 
 
 # ----------------------------------------------------------------------------- out of scope

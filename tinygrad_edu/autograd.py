@@ -354,7 +354,7 @@ def _run_backward(roots, retain_graph, capture=None, create_graph=False):
         grads[key] = g if key not in grads else grads[key] + g
     order = _topological_order(*[t.grad_fn for t, _ in roots if t.grad_fn is not None])
     anomaly = modes.anomaly_mode.enabled
-    with quiet_numpy(), modes.set_grad_enabled(create_graph):
+    with quiet_numpy(), modes.set_grad_enabled(bool(create_graph)):
         for node in order:
             grad_out = grads.pop(node, None)
             if grad_out is None:  # no gradient reached this node (e.g. only via a no-grad path)

@@ -73,12 +73,21 @@ class _Switch:
         return wrapper
 
 
+def _a_bool(mode, switch):
+    """mode, if it is True or False: as in PyTorch, set_grad_enabled('no') is an error, not a
+    truthy string that switches recording on."""
+    if not isinstance(mode, bool):
+        raise TypeError(f"{switch}(): the mode must be True or False, got {mode!r} (a "
+                        f"{type(mode).__name__})")
+    return mode
+
+
 class _SetNow(_Switch):
     """A switch that takes effect when called; on leaving a with-block (or when used as a
     decorator) the mode from before the call is the one restored."""
 
     def __init__(self, mode):
-        self.mode = bool(mode)
+        self.mode = _a_bool(mode, type(self).__name__)
         self.prev = self.state.enabled
         self.state.enabled = self.mode
 
@@ -91,13 +100,26 @@ class _SetNow(_Switch):
         return super().__call__(fn)
 
 
-class no_grad(_Switch):
+class _SwitchWithoutArguments(_Switch):
+    """A switch that takes no argument, so it may decorate without parentheses, as in
+    PyTorch: ``@no_grad`` is ``@no_grad()``."""
+
+    def __new__(cls, fn=None):
+        if fn is None:
+            return super().__new__(cls)
+        if not callable(fn):
+            raise TypeError(f"{cls.__name__}() takes no arguments (got {fn!r}); use it as "
+                            f"`with {cls.__name__}():`, `@{cls.__name__}()` or `@{cls.__name__}`")
+        return cls()(fn)
+
+
+class no_grad(_SwitchWithoutArguments):
     """Nothing inside is recorded: ``with no_grad(): p -= lr * p.grad`` (also a decorator)."""
 
     mode = False
 
 
-class enable_grad(_Switch):
+class enable_grad(_SwitchWithoutArguments):
     """Recording on again, e.g. inside a ``no_grad`` block (also a decorator)."""
 
     mode = True
@@ -125,7 +147,7 @@ class set_detect_anomaly(_SetNow):
     state = anomaly_mode
 
     def __init__(self, mode, check_nan=True):
-        super().__init__(bool(mode) and bool(check_nan))
+        super().__init__(_a_bool(mode, "set_detect_anomaly") and bool(check_nan))
 
 
 def user_call_site():
