@@ -7,6 +7,7 @@ asserts the rule of PYTORCH-SEMANTICS.md / issue 2 instead.
 """
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -61,6 +62,55 @@ def raised_by(fn):
 def test_tensor_infers_dtype_and_values_like_pytorch(data):
     ours, theirs = tg.tensor(data), torch.tensor(data)
     assert_same(ours, theirs)
+
+
+# Lists that hold NumPy scalars, arrays or tensors: each counts with its own dtype, each Python
+# number with its default one, and all promote together (the list of NumPy float64 values, as
+# from df.values or a loop over an array, was float32 here).
+MIXED_LISTS = {
+    "float64 scalars": lambda lib: [np.float64(1.5), np.float64(2)],
+    "a float64 scalar and a float": lambda lib: [np.float64(1), 2.5],
+    "a float and a float64 scalar": lambda lib: [2.5, np.float64(1)],
+    "a float32 scalar and a float": lambda lib: [np.float32(1), 2.5],
+    "an int32 scalar and an int": lambda lib: [np.int32(1), 2],
+    "int32 scalars": lambda lib: [np.int32(1), np.int32(2)],
+    "an int32 scalar and a float": lambda lib: [np.int32(1), 2.5],
+    "an int64 scalar and a float32 scalar": lambda lib: [np.int64(1), np.float32(2)],
+    "a NumPy bool and a bool": lambda lib: [np.bool_(True), False],
+    "float64 rows": lambda lib: [np.array([1.0, 2.0]), np.array([3.0, 4.0])],
+    "a float32 row and a list": lambda lib: [np.array([1, 2], dtype=np.float32), [3.5, 4.0]],
+    "an int32 row and a list": lambda lib: [np.array([1, 2], dtype=np.int32), [3, 4]],
+    "float64 0-d tensors": lambda lib: [lib.tensor(1.5, dtype=lib.float64),
+                                        lib.tensor(2.0, dtype=lib.float64)],
+    "a 0-d tensor and a float": lambda lib: [lib.tensor(1.5), 2.5],
+    "an int32 0-d tensor and a bool": lambda lib: [lib.tensor(3, dtype=lib.int32), True],
+    "nested float64 scalars": lambda lib: [[np.float64(1)], [np.float64(2)]],
+    "a large int beside a float": lambda lib: [2**70, 1.5],
+}
+
+
+def test_tensor_of_a_list_holding_numpy_values_takes_pytorchs_dtype():
+    for label, make in MIXED_LISTS.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PyTorch: a list of arrays is slow
+            theirs = torch.tensor(make(torch))
+        ours = tg.tensor(make(tg))
+        assert dtype_name(ours.dtype) == dtype_name(theirs.dtype), label
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=label)
+    assert len(MIXED_LISTS) == 17
+
+
+@pytest.mark.parametrize("data", [[2**63], 2**63, [-2**63 - 1], [[1], [2**70]]])
+def test_an_integer_beyond_int64_is_refused_as_in_pytorch(data):
+    """NumPy would wrap 2⁶³ to −2⁶³ (uint64, then int64): PyTorch refuses it, and so do we;
+    as a float it is fine in both."""
+    assert raised_by(lambda: torch.tensor(data)) is ValueError
+    with pytest.raises(ValueError, match="does not fit in int64"):
+        tg.tensor(data)
+    with pytest.raises(ValueError, match="does not fit in int64"):
+        tg.tensor(data, dtype=tg.int64)
+    assert_same(tg.tensor(data, dtype=tg.float64), torch.tensor(data, dtype=torch.float64))
+    assert tg.tensor([2**63 - 1, -2**63]).tolist() == [2**63 - 1, -2**63]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "int32", "bool"])

@@ -8,13 +8,14 @@ number, is tried first with nothing to convert or check: NumPy itself refuses ba
 only then are they explained.
 """
 
+import functools
 import numbers
 
 import numpy as np
 
 from . import dtypes as _dt
 from . import more_ops, ops
-from .speedups import number_beside
+from .speedups import number_beside, quiet_numpy
 
 Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it)
 
@@ -28,7 +29,8 @@ def array_from_data(data, dtype=None, copy=True, what="tensor()"):
     """An ndarray of a supported dtype from a Tensor, ndarray, scalar or nested sequence.
 
     Python floats become float32 (the default dtype), ints int64, bools bool; an ndarray keeps
-    its dtype.  `dtype`, when given, wins.
+    its dtype, and so does a NumPy scalar, array or Tensor inside a list (_dtype_of_numbers).
+    `dtype`, when given, wins.
     """
     target = _dt.to_dtype(dtype) if dtype is not None else None
     if isinstance(data, Tensor):
@@ -38,28 +40,63 @@ def array_from_data(data, dtype=None, copy=True, what="tensor()"):
         if target is None:
             _dt.from_numpy_dtype(arr.dtype, f"array given to {what}")
     elif _is_scalar(data) or isinstance(data, (list, tuple)):
-        try:
-            arr = np.array(data)
+        numbers_dtype, too_large = _dtype_of_numbers(data, what)
+        if target is None:
+            target = numbers_dtype
+        if too_large and not (target is not None and target.is_floating_point):
+            raise ValueError(f"{what}: an integer does not fit in int64 (−2⁶³ to 2⁶³ − 1): "
+                             "Overflow when unpacking long long, as PyTorch says")
+        try:  # (NumPy would wrap an integer that large, or make objects of it)
+            arr = np.array(data, dtype=np.float64 if too_large else None)
         except ValueError as e:
             raise ValueError(
                 f"{what}: expected a number or a rectangular nested list of numbers; "
                 f"the nested lists have unequal lengths ({e})") from None
-        if arr.dtype.kind == "f" and target is None:
-            arr = arr.astype(_dt.DEFAULT_FLOAT.np_dtype)
-        elif arr.dtype.kind in "iu" and target is None:
-            arr = arr.astype(np.int64)
-        elif arr.dtype.kind not in "fiub":
+        if arr.dtype.kind not in "fiub":
             raise TypeError(
                 f"{what}: could not turn {type(data).__name__} data into numbers "
                 f"(got NumPy dtype {arr.dtype})")
+        if target is None:  # an empty list: the default dtype, as in PyTorch
+            target = _dt.DEFAULT_FLOAT
     else:
         raise TypeError(
             f"{what}: expected a Tensor, NumPy array, number or (nested) list of numbers, "
             f"got {type(data).__name__}")
     if target is not None and arr.dtype != target.np_dtype:
-        with np.errstate(over="ignore", invalid="ignore"):  # 1e300 → inf quietly, as PyTorch
+        with quiet_numpy():  # 1e300 → inf quietly, as PyTorch
             return arr.astype(target.np_dtype)
     return arr.copy() if copy else arr
+
+
+def _dtype_of_numbers(data, what):
+    """(dtype, too_large) for a number or nested list, as PyTorch reads it.  Each Python number
+    counts as its category's default dtype (float32, int64, bool), each NumPy scalar, array or
+    Tensor inside as its own, and all promote together: [1, 2.0] is float32 and
+    [np.float64(1), 2.0] float64.  dtype is None when there is no number (an empty list);
+    too_large says whether a Python int lies outside int64."""
+    if not isinstance(data, (list, tuple)):  # one number
+        too_large = type(data) is int and not -2**63 <= data < 2**63
+        return _dt.scalar_dtype(data), too_large
+    found = set()     # the dtypes of what is not a Python number
+    python = set()    # the Python number types present
+    too_large = False
+    pending = [data]
+    while pending:
+        for item in pending.pop():
+            kind = type(item)
+            if kind is list or kind is tuple:
+                pending.append(item)
+            elif kind is float or kind is bool:
+                python.add(kind)
+            elif kind is int:
+                python.add(kind)
+                too_large = too_large or not -2**63 <= item < 2**63
+            elif isinstance(item, Tensor):
+                found.add(item.dtype)
+            elif isinstance(item, (np.ndarray, np.generic)):
+                found.add(_dt.from_numpy_dtype(item.dtype, f"array in a list given to {what}"))
+    found.update(_dt.scalar_dtype(kind()) for kind in python)
+    return (functools.reduce(_dt.promote_pair, found) if found else None), too_large
 
 
 class _NotGiven:

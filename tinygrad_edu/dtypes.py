@@ -87,7 +87,8 @@ def to_dtype(value, what="dtype"):
             f"got {value!r}") from None
 
 
-def _promote_pair(a, b):
+def promote_pair(a, b):
+    """The dtype two of one tier promote to: the higher category, then the wider."""
     if a.category != b.category:
         return a if a.category > b.category else b
     return a if a.itemsize >= b.itemsize else b
@@ -110,7 +111,7 @@ def result_type(dims, zero_dims, scalars):
             continue
         d = tier[0]
         for other in tier[1:]:
-            d = _promote_pair(d, other)
+            d = promote_pair(d, other)
         if result is None or d.category > result.category:
             result = d
     return result

@@ -465,7 +465,7 @@ def _join(tensors, dim, name, op):
 def _prepare_same_dtype(tensors):
     dtype = tensors[0].dtype
     for t in tensors[1:]:
-        dtype = _dt._promote_pair(dtype, t.dtype)
+        dtype = _dt.promote_pair(dtype, t.dtype)
     return [t._cast(dtype) for t in tensors]
 
 
