@@ -12,6 +12,7 @@ test_coverage_document_is_current.
 """
 
 import itertools
+import operator
 import re
 import warnings
 
@@ -1861,9 +1862,50 @@ BAD = [
     ("set_grad_enabled of 1", lambda lib: lib.set_grad_enabled(1), r"set_grad_enabled.*int"),
     ("set_detect_anomaly of None", lambda lib: lib.autograd.set_detect_anomaly(None),
      r"set_detect_anomaly.*NoneType"),
+    ("Sequential given the class nn.ReLU", lambda lib: lib.nn.Sequential(
+        lib.nn.Linear(2, 3), lib.nn.ReLU, lib.nn.Linear(3, 1)),
+     r"module '1' is the class ReLU, not a module: write ReLU\(\)"),
+    ("init.uniform_ with a > b", lambda lib: lib.nn.init.uniform_(lib.empty(2), a=1.0, b=0.0),
+     r"uniform_ expects to return a \[from, to\) range, but found from=1.0 > to=0.0"),
+    ("uniform_ to infinity", lambda lib: lib.empty(2).uniform_(0, float("inf")),
+     r"uniform_: the range \[from, to\) = \[0, inf\) must be finite"),
+    ("init.normal_ with std < 0", lambda lib: lib.nn.init.normal_(lib.empty(2), std=-1.0),
+     r"normal expects std >= 0.0, but found std -1.0"),
+    ("normal_ with a NaN std", lambda lib: lib.empty(2).normal_(0.0, float("nan")),
+     r"normal expects std >= 0.0, but found std nan"),
+    ("fill_ with a 1-d tensor", lambda lib: lib.zeros(2).fill_(lib.ones(2)),
+     r"fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions"),
+    ("a custom Function called as an object", lambda lib: _call_a_function_object(lib),
+     r"Double\(\)\(\.\.\.\).*Double.apply\(x\)"),
+    ("masked_fill with a mask of the wrong shape", lambda lib: lib.zeros(2, 3).masked_fill(
+        lib.tensor([True, False]), 0.0), r"masked_fill .*\(2, 3\) and \(2,\)"),
+    ("masked_fill with a float mask", lambda lib: lib.zeros(2).masked_fill(lib.ones(2), 0.0),
+     r"masked_fill_ only supports boolean masks, but got mask with dtype float"),
+    ("lerp of the wrong shapes", lambda lib: lib.lerp(lib.ones(2), lib.zeros(3), 0.5),
+     r"lerp .*\(2,\) and \(3,\)"),
+    ("leaky_relu with a string slope", lambda lib: _F(lib).leaky_relu(lib.ones(2), "a"),
+     r"negative_slope.*str"),
+    ("BCELoss of a target of 2", lambda lib: lib.nn.BCELoss()(lib.tensor([0.3, 0.6]),
+                                                             lib.tensor([2.0, 0.0])),
+     r"elements of target should be between 0 and 1.*\(e.g. 2.0\); the target holds the true"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
+
+
+def _call_a_function_object(lib):
+    """Double()(x), the old style, for a custom Function y = 2x in lib's autograd."""
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # PyTorch's, before it refuses
+        return Double()(lib.ones(2))
 
 
 @pytest.mark.parametrize("what,call,message", BAD, ids=[b[0] for b in BAD])
@@ -1880,7 +1922,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 137
+    assert len(BAD) == 149
 
 
 # ----------------------------------------------------------------------------- out of scope
@@ -1944,6 +1986,36 @@ def test_out_of_scope_names_say_so_and_point_nearby(module, name, says):
         getattr(module, name)
     assert isinstance(info.value, NotInEngine)
     assert re.search(says, str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("symbol,torch_name,name", [
+    ("//", "floor_divide", "floordiv"), ("%", "remainder", "mod"), ("^", "bitwise_xor", "xor"),
+    ("<<", "bitwise_left_shift", "lshift"), (">>", "bitwise_right_shift", "rshift")])
+def test_operators_outside_the_engine_say_so_instead_of_blaming_the_operand(symbol, torch_name,
+                                                                         name):
+    """PyTorch computes x // 2; here it is NotInEngine naming the operator, not Python's
+    "unsupported operand type(s) for //: 'Tensor' and 'int'", which blames the 2."""
+    apply, apply_in_place = getattr(operator, name), getattr(operator, f"i{name}")
+    apply(torch.tensor([5, 7]), 2)  # PyTorch has each
+    x = tg.tensor([5, 7])
+    says = rf"the {re.escape(symbol)} operator \(torch\.Tensor\.{torch_name}\)"
+    for call in (lambda: apply(x, 2), lambda: apply(2, x), lambda: apply_in_place(x, 2)):
+        with pytest.raises(NotInEngine, match=says):
+            call()
+    if symbol == "//":  # the way round that the message gives works
+        assert tg.tensor([5.0, -7.0]).div(2, rounding_mode="floor").tolist() == \
+            (torch.tensor([5.0, -7.0]) // 2).tolist()
+
+
+def test_a_loss_class_called_with_tensors_says_to_make_it_first():
+    """nn.MSELoss(pred, y), for nn.MSELoss()(pred, y): PyTorch's own error (or, for one
+    sample, none until loss.backward()) talks of Boolean values."""
+    pred, y = tg.ones(3, 1), tg.zeros(3, 1)
+    for loss in ("MSELoss", "L1Loss", "BCELoss", "CrossEntropyLoss", "NLLLoss"):
+        with pytest.raises(TypeError, match=rf"{loss}\(\) was given tensors: a loss is made "
+                                            rf"once, then called, criterion = nn\.{loss}\(\)"):
+            getattr(tg.nn, loss)(pred, y)
+    assert getattr(tg.nn, "MSELoss")()(pred, y).item() == 1.0
 
 
 def test_python_probes_of_dunder_names_stay_plain_attribute_errors():

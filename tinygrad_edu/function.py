@@ -96,6 +96,11 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("a Function subclass must define a static backward(ctx, ...)")
 
+    def __call__(self, *args, **kwargs):  # Fn()(x): the old style, which PyTorch refuses too
+        name = type(self).__name__
+        raise RuntimeError(f"{name}()(...): a Function is not made and called; its static "
+                           f"forward runs through the class: y = {name}.apply(x)")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)

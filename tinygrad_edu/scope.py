@@ -172,15 +172,36 @@ class _NotInEngineAttribute:
         return f"<not in the engine: torch.Tensor.{self.name}>"
 
 
+# Python's operators that torch.Tensor has and the engine does not, with PyTorch's function for
+# each: without a method, x // 2 says "unsupported operand type(s) for //: 'Tensor' and 'int'",
+# which blames the 2.
+OPERATORS = {"floordiv": ("//", "floor_divide", " x.div(y, rounding_mode='floor') is x // y."),
+             "mod": ("%", "remainder", " x - x.div(y, rounding_mode='floor') * y is x % y."),
+             "xor": ("^", "bitwise_xor", ""), "lshift": ("<<", "bitwise_left_shift", ""),
+             "rshift": (">>", "bitwise_right_shift", "")}
+
+
+def _operator_placeholder(symbol, torch_name, instead, present):
+    def operator(self, other):
+        error = missing_attribute("Tensor", torch_name, present)
+        raise NotInEngine(f"the {symbol} operator (torch.Tensor.{torch_name}): {error}{instead}")
+    return operator
+
+
 def install_tensor_placeholders(cls):
     """Put a _NotInEngineAttribute on `cls` (Tensor) for each of torch.Tensor's public names
     (torch_tensor_names.NAMES, recorded from PyTorch by tools/coverage.py) that neither it nor
-    its bases define, and make dir() of a tensor leave them out.  Returns their names."""
+    its bases define, and make dir() of a tensor leave them out; and a method for each of
+    OPERATORS that says it is not in the engine.  Returns the names' list."""
     from .torch_tensor_names import NAMES
     present = [n for n in dir(cls) if not n.startswith("_")]
     missing = [n for n in NAMES if not hasattr(cls, n)]
     for name in missing:
         setattr(cls, name, _NotInEngineAttribute(name, present))
+    for method, (symbol, torch_name, instead) in OPERATORS.items():
+        placeholder = _operator_placeholder(symbol, torch_name, instead, present)
+        setattr(cls, f"__{method}__", placeholder)   # x // 2
+        setattr(cls, f"__r{method}__", placeholder)  # 2 // x
     placeholders = frozenset(missing)
 
     def __dir__(self):

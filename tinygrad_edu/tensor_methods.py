@@ -580,6 +580,7 @@ class TensorMethods:
         if not isinstance(weight, Tensor) and not _is_scalar(weight):
             raise TypeError(f"lerp(): argument 'weight' (position 3) must be Tensor or a "
                             f"number, not {type(weight).__name__}")
+        broadcast_shapes("lerp (input, end, weight)", self.shape, end.shape, np.shape(weight))
         gap = end - self
         if isinstance(weight, Tensor):
             return display_as(where(weight.abs() < 0.5, self + weight * gap,
@@ -965,6 +966,10 @@ class TensorMethods:
         else:
             raise TypeError(f"masked_fill(): argument 'value' must be a number or a 0-d Tensor, "
                             f"not {type(value).__name__}")
+        if isinstance(mask, Tensor) and mask.dtype != _dt.bool_:  # (PyTorch's words)
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
+                               f"dtype {mask.dtype.name}")
+        broadcast_shapes("masked_fill (the tensor, the mask)", self.shape, np.shape(mask))
         return display_as(where(mask, value, self), "MaskedFillBackward1"
                           if isinstance(value, Tensor) else "MaskedFillBackward0")
 

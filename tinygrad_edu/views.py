@@ -45,15 +45,25 @@ class InPlaceAndViews:
 
     def fill_(self, value):
         if isinstance(value, Tensor):
+            if value.ndim != 0:  # (PyTorch's words)
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                                   f"with {value.ndim} dimensions")
             value = value.item()
         return self._overwrite(np.asarray(value, dtype=self._data.dtype), "fill_")
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from .random import rng
+        if not np.isfinite(float(b) - float(a)):  # (NumPy's own errors would name neither)
+            raise RuntimeError(f"uniform_: the range [from, to) = [{a}, {b}) must be finite")
+        if a > b:  # (PyTorch's words)
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                               f"from={a} > to={b}")
         return self._overwrite(rng(generator).uniform(a, b, self.shape), "uniform_")
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         from .random import rng
+        if not std >= 0:  # NaN too
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         return self._overwrite(rng(generator).normal(mean, std, self.shape), "normal_")
 
     def _overwrite(self, values, opname):

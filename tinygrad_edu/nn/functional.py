@@ -22,6 +22,8 @@ The numerically stable forms, as PyTorch computes them:
 """
 
 
+import numbers
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -437,10 +439,12 @@ def _check_unit_interval(t, role, who):
     values = t._data
     if values.size and not np.all((values >= 0) & (values <= 1)):  # NaN fails too
         bad = values[~((values >= 0) & (values <= 1))]
+        hint = ("the input must be probabilities (apply sigmoid first, or use "
+                "BCEWithLogitsLoss on raw scores)" if role == "input" else
+                "the target holds the true labels, 0 or 1 (or a probability between them)")
         raise RuntimeError(
             f"{who}: all elements of {role} should be between 0 and 1, got {bad.size} outside "
-            f"(e.g. {bad.flat[0]!r}); the input must be probabilities (apply sigmoid first, or "
-            f"use BCEWithLogitsLoss on raw scores)")
+            f"(e.g. {str(bad.flat[0])}); {hint}")
 
 
 def _binary_cross_entropy(input, target, weight, reduction, who):
@@ -733,6 +737,11 @@ def _apply(input, inplace, compute, name, inplace_name=None):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x where x > 0, else negative_slope · x; gradient 1 or negative_slope (the latter at 0)."""
+    if isinstance(negative_slope, Tensor) and negative_slope.ndim == 0:
+        negative_slope = negative_slope.item()
+    if not isinstance(negative_slope, (numbers.Real, np.generic)):
+        raise TypeError(f"leaky_relu(): argument 'negative_slope' (position 2) must be a "
+                        f"number, not {type(negative_slope).__name__}")
     return _apply(_activation_input(input, "leaky_relu"), inplace,
                   lambda x: where(x > 0, x, x * negative_slope), "LeakyReluBackward0",
                   "LeakyReluBackward1")

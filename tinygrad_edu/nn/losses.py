@@ -4,6 +4,7 @@ A loss compares a model's output (the input) with the target and reduces the per
 losses ℓᵢ by 'mean' (the default), 'sum' or 'none'.  Errors name the loss, e.g. "MSELoss: …".
 """
 
+from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
@@ -13,6 +14,10 @@ __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLos
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
+        if isinstance(size_average, Tensor) or isinstance(reduce, Tensor):
+            name = type(self).__name__  # nn.MSELoss(pred, y): the slip of calling the class
+            raise TypeError(f"{name}() was given tensors: a loss is made once, then called, "
+                            f"criterion = nn.{name}(); loss = criterion(output, target)")
         self.reduction = F._legacy_reduction(size_average, reduce, reduction,
                                              type(self).__name__)
 

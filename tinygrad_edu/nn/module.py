@@ -202,6 +202,9 @@ class Module:
         """Add a child module (or None) under `name`; same as assigning it as an attribute."""
         self._registry("child modules")
         self._check_name(name, "module")
+        if isinstance(module, type) and issubclass(module, Module):  # nn.ReLU for nn.ReLU()
+            raise TypeError(f"module '{name}' is the class {module.__name__}, not a module: "
+                            f"write {module.__name__}(), with parentheses")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         if hasattr(self, name) and name not in self._modules:
