@@ -586,6 +586,19 @@ def test_linear_refuses_other_bad_input_clearly():
         nn.Linear(2, 3, device="cuda")
 
 
+def test_layer_sizes_may_be_numpy_integers_as_in_pytorch():
+    """np.int64(10) comes from shapes computed with NumPy (np.prod, X.shape of an array)."""
+    size = np.int64(10)
+    for lib in (tinygrad_edu, torch):
+        layers = [lib.nn.Linear(2, size), lib.nn.Embedding(np.int64(3), np.int32(2)),
+                  lib.nn.LayerNorm(size), lib.nn.BatchNorm1d(size)]
+        shapes = [tuple(p.shape) for layer in layers for p in layer.parameters()]
+        assert shapes == [(10, 2), (10,), (3, 2), (10,), (10,), (10,), (10,)]
+    for bad in (10.0, True, np.float64(10)):
+        with pytest.raises(TypeError, match="out_features must be a non-negative int"):
+            nn.Linear(2, bad)
+
+
 def test_linear_shapes_and_bias_false():
     layer = nn.Linear(5, 7, bias=False)
     assert layer.weight.shape == (7, 5) and layer.bias is None

@@ -13,6 +13,7 @@ from ..tensor import Tensor
 from ..tensor import device as _device
 from . import functional as F
 from . import init
+from .layers import layer_size
 from .module import Module, Parameter
 
 __all__ = ["Unflatten", "Dropout", "Embedding"]
@@ -84,10 +85,8 @@ class Embedding(Module):
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None):
         super().__init__()
-        for name, value in (("num_embeddings", num_embeddings),
-                            ("embedding_dim", embedding_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise TypeError(f"Embedding: {name} must be a non-negative int, got {value!r}")
+        num_embeddings = layer_size(num_embeddings, "num_embeddings", "Embedding")
+        embedding_dim = layer_size(embedding_dim, "embedding_dim", "Embedding")
         if device is not None:
             _device(device)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim

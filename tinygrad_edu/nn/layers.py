@@ -23,6 +23,15 @@ __all__ = [
 ]
 
 
+def layer_size(value, name, who):
+    """A layer's size argument as an int: a Python or NumPy integer (np.int64(10), from a
+    shape computed with NumPy, is one, as in PyTorch), never a bool, a float or negative."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < 0:
+        raise TypeError(f"{who}: {name} must be a non-negative int, got {value!r}")
+    return int(value)
+
+
 def _input_tensor(x, who):
     if not isinstance(x, Tensor):
         raise TypeError(f"{who}: expected a Tensor input, got {type(x).__name__}")
@@ -39,9 +48,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise TypeError(f"Linear: {name} must be a non-negative int, got {value!r}")
+        in_features = layer_size(in_features, "in_features", "Linear")
+        out_features = layer_size(out_features, "out_features", "Linear")
         if device is not None:
             _device(device)  # only 'cpu' exists: anything else is a clear error
         dtype = _dt.to_dtype(dtype) if dtype is not None else _dt.DEFAULT_FLOAT
