@@ -1888,6 +1888,12 @@ BAD = [
     ("BCELoss of a target of 2", lambda lib: lib.nn.BCELoss()(lib.tensor([0.3, 0.6]),
                                                              lib.tensor([2.0, 0.0])),
      r"elements of target should be between 0 and 1.*\(e.g. 2.0\); the target holds the true"),
+    ("FloatTensor of a negative size", lambda lib: lib.FloatTensor(-1),
+     r"FloatTensor\(\): trying to create tensor with negative dimension -1: \[-1\]"),
+    ("Tensor of a negative size", lambda lib: lib.Tensor(2, -3),
+     r"Tensor\(\): trying to create tensor with negative dimension -3: \[2, -3\]"),
+    ("type('float')", lambda lib: lib.ones(2).type("float"),
+     r"invalid type 'float'.*LongTensor"),
     ("mm of vectors", lambda lib: lib.mm(lib.ones(2), lib.ones(2)), r"2-D|2D|matri"),
     ("dot of matrices", lambda lib: lib.dot(lib.ones(2, 2), lib.ones(2, 2)), r"1D"),
 ]
@@ -1922,7 +1928,7 @@ def test_bad_input_raises_what_pytorch_raises_with_a_clear_message(what, call, m
 
 
 def test_bad_input_count():
-    assert len(BAD) == 149
+    assert len(BAD) == 152
 
 
 # ----------------------------------------------------------------------------- out of scope
@@ -2005,6 +2011,20 @@ def test_operators_outside_the_engine_say_so_instead_of_blaming_the_operand(symb
     if symbol == "//":  # the way round that the message gives works
         assert tg.tensor([5.0, -7.0]).div(2, rounding_mode="floor").tolist() == \
             (torch.tensor([5.0, -7.0]) // 2).tolist()
+
+
+def test_type_takes_the_names_it_gives_as_pytorch():
+    """t.type('torch.LongTensor'), t.type(torch.LongTensor) and t.type(t2.type()) convert."""
+    forms = [lambda lib, t: t.type("torch.LongTensor"), lambda lib, t: t.type("torch.IntTensor"),
+             lambda lib, t: t.type(lib.DoubleTensor), lambda lib, t: t.type(lib.int32),
+             lambda lib, t: t.type(t.long().type()), lambda lib, t: t.type("torch.BoolTensor")]
+    for form in forms:
+        ours = form(tg, tg.tensor([1.5, 0.0, -2.0]))
+        theirs = form(torch, torch.tensor([1.5, 0.0, -2.0]))
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        assert ours.tolist() == theirs.tolist()
+    assert tg.ones(1).type() == "tinygrad_edu.FloatTensor"
+    assert len(forms) == 6
 
 
 def test_a_loss_class_called_with_tensors_says_to_make_it_first():

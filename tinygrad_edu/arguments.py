@@ -215,6 +215,17 @@ def _shape_arg(args, opname):
     return tuple(shape)
 
 
+def new_shape(args, name):
+    """The shape of a tensor to be made from sizes (as _shape_arg reads them), none negative:
+    zeros(2, -1) and FloatTensor(-1) are errors in PyTorch's words, not NumPy's."""
+    shape = _shape_arg(args, name)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"{name}(): trying to create tensor with negative dimension {s}: "
+                               f"{list(shape)}")
+    return shape
+
+
 def _reshape_target(size, shape):
     """Resolve one -1 in shape, or explain why the sizes do not match."""
     if shape.count(-1) > 1:

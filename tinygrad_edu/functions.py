@@ -15,7 +15,7 @@ from . import dtypes as _dt
 from . import more_ops
 from .random import rng
 from .arguments import (NOT_GIVEN, _as_operand, _is_scalar, _normalize_dim, _shape_arg,
-                        array_from_data, reduction_dim)
+                        array_from_data, new_shape, reduction_dim)
 from .arguments import broadcast_shapes as _broadcast_shapes
 from .arguments import maximum as _maximum
 from .arguments import minimum as _minimum
@@ -83,13 +83,13 @@ def _typed_tensor(dtype, name):
         if kwargs:
             raise TypeError(f"{name}() got unexpected keyword arguments {sorted(kwargs)}")
         if len(args) == 1 and isinstance(args[0], Tensor):
-            raise TypeError(
-                f"{name}(tensor) is not supported (as in PyTorch): use tensor.to({dtype!r}) or "
+            raise TypeError(  # (PyTorch takes only a tensor that already has the dtype)
+                f"{name}(tensor) is not supported: use tensor.to({dtype!r}) or "
                 f"tensor.float()/.long()")
         if not args or builtins.all(isinstance(a, (int, np.integer)) and
                                     not isinstance(a, bool) for a in args):
             # FloatTensor(3) is an uninitialised length-3 tensor in PyTorch; ours is zeros
-            return Tensor._wrap(np.zeros(_shape_arg(args, name), dtype=dtype.np_dtype))
+            return Tensor._wrap(np.zeros(new_shape(args, name), dtype=dtype.np_dtype))
         if len(args) != 1:
             raise TypeError(f"{name}() takes one sequence or array, or sizes as ints")
         return Tensor._wrap(array_from_data(args[0], dtype, copy=True, what=f"{name}()"))
@@ -175,12 +175,7 @@ def _size(sizes, size, name):
     elif not sizes:
         raise TypeError(f'{name}() missing 1 required positional arguments: "size" (e.g. '
                         f'{name}(2, 3) or {name}(size=(2, 3)))')
-    shape = _shape_arg(sizes, name)
-    for s in shape:
-        if s < 0:
-            raise RuntimeError(f"{name}(): trying to create tensor with negative dimension "
-                               f"{s}: {list(shape)}")
-    return shape
+    return new_shape(sizes, name)
 
 
 def _filled(shape, value, dtype, device, requires_grad, out, name):

@@ -13,7 +13,8 @@ import numpy as np
 from . import arguments, autograd, function, more_ops, ops, tensor_methods, views
 from . import dtypes as _dt
 from .arguments import (NOT_GIVEN, _as_operand, _normalize_dim, _normalize_dims, _power,
-                        _reshape_target, _shape_arg, apply_binary, array_from_data, matmul)
+                        _reshape_target, _shape_arg, apply_binary, array_from_data, matmul,
+                        new_shape)
 from .printing import tensor_repr
 from .tensor_methods import Size, TensorMethods, device
 from .user_warnings import warn
@@ -43,7 +44,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
                 raise TypeError("Tensor(t): to copy a Tensor use t.clone() or t.float()")
             arr = array_from_data(args[0], _dt.float32, what="Tensor()")
         else:
-            arr = np.zeros(_shape_arg(args, "Tensor()"), dtype=np.float32)
+            arr = np.zeros(new_shape(args, "Tensor"), dtype=np.float32)
         self._init(arr, False, None)
 
     def _init(self, arr, requires_grad, grad_fn):

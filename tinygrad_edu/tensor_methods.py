@@ -10,6 +10,7 @@ logsumexp, prod (pairwise products), cumsum (a log-step scan), gather (indexing)
 steps sign/floor/ceil/round and rounded division, whose gradient is 0 (``without_gradient``).
 """
 
+import re
 import weakref
 
 import numpy as np
@@ -172,6 +173,10 @@ def without_gradient(values, *operands):
 
 
 
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+               "bool": "Bool"}  # dtype → the name of its typed tensor, FloatTensor
+
+
 class TensorMethods:
     """Tensor's methods beyond the reading path."""
 
@@ -327,10 +332,19 @@ class TensorMethods:
             return Tensor._wrap(self._data.astype(dtype.np_dtype))
 
     def type(self, dtype=None):
+        """The type's name, 'tinygrad_edu.FloatTensor', or a copy of another dtype: given as a
+        dtype, as such a name ('torch.LongTensor' too) or as a typed factory (LongTensor)."""
         if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                     "bool": "Bool"}
-            return f"tinygrad_edu.{names[self.dtype.name]}Tensor"
+            return f"tinygrad_edu.{_TYPE_NAMES[self.dtype.name]}Tensor"
+        name = dtype if isinstance(dtype, str) else getattr(dtype, "__name__", "")
+        typed = re.fullmatch(r"(?:(?:torch|tinygrad_edu)\.)?(\w+)Tensor", name)
+        if typed and typed.group(1) in _TYPE_NAMES.values():
+            by_name = {short: long for long, short in _TYPE_NAMES.items()}
+            return self.to(_dt.to_dtype(by_name[typed.group(1)]))
+        if isinstance(dtype, str):  # ('float' too, as in PyTorch: the names are the types')
+            known = ", ".join(f"{short}Tensor" for short in _TYPE_NAMES.values())
+            raise ValueError(f"type(): invalid type {dtype!r}; the types here (CPU only) are "
+                             f"{known}")
         return self.to(dtype)
 
     def float(self):
