@@ -177,6 +177,42 @@ def test_changing_lr_in_a_group_takes_effect_as_in_pytorch():
     assert_losses_match(*results)
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop"])
+@pytest.mark.parametrize("form", ["a 0-d tensor", "a NumPy float"])
+def test_a_learning_rate_given_as_a_tensor_or_numpy_number_works_as_in_pytorch(name, form):
+    """lr=torch.tensor(0.02) at construction, and group['lr'] = torch.tensor(0.002) between
+    steps (NumPy's ufunc refused the tensor inside step, naming neither)."""
+    def rate(lib, value):
+        return lib.tensor(value, dtype=lib.float64) if form == "a 0-d tensor" else np.float64(value)
+    results = []
+    for lib in (tg, torch):
+        X, y = (lib.tensor(a) for a in seed_data())
+        params = make_params(lib, initial_weights())
+        opt = getattr(lib.optim, name)(plist(params), lr=rate(lib, 0.02))
+        losses = []
+        for step in range(30):
+            if step == 15:
+                opt.param_groups[0]["lr"] = rate(lib, 0.002)
+            loss = mse(forward(params, X), y)
+            losses.append(loss.item())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        results.append(losses)
+    assert_losses_match(*results)
+    assert results[0][29] != results[0][15]  # it trained on
+
+
+@pytest.mark.parametrize("bad", ["0.01", None, [0.01]])
+def test_a_learning_rate_set_between_steps_to_a_non_number_is_named(bad):
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    opt.param_groups[0]["lr"] = bad
+    with pytest.raises(TypeError, match=r"SGD: learning rate \(lr\) must be a number, got"):
+        opt.step()
+
+
 # ----- in place, same objects, dtype ----------------------------------------------------------
 
 @pytest.mark.parametrize("make", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9),

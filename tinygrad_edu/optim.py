@@ -48,7 +48,10 @@ def _changed_in_place(t):
 
 
 def _check_number(name, value, owner, low=0.0, high=None, high_open=True):
-    """A real number in [low, high) (or [low, high]); a clear error otherwise."""
+    """A real number in [low, high) (or [low, high]); a clear error otherwise.  A one-element
+    tensor counts as its number, as in PyTorch (SGD(params, lr=torch.tensor(0.01)))."""
+    if isinstance(value, Tensor) and value.numel() == 1 and value.dtype.is_floating_point:
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__}")
     too_high = high is not None and (value >= high if high_open else value > high)
@@ -184,11 +187,27 @@ class Optimizer:
         saved the old value refuses to backward (and an inference tensor, made inside
         inference_mode, refuses the change before it is made, as PyTorch)."""
         for group in self.param_groups:
+            options = self._options(group)
             for p in group["params"]:
                 grad = p._grad  # the field, not the property: a parameter is a leaf
                 if grad is not None:
                     _changed_in_place(p)
-                    yield group, p, p._data, grad._data
+                    yield options, p, p._data, grad._data
+
+    def _options(self, group):
+        """The group itself; or, when `group['lr'] = …` between steps (a schedule written by
+        hand) set a number option to something other than a float or an int, a copy with it
+        checked, a one-element tensor read as its number (as PyTorch takes it)."""
+        unusual = [key for key, _ in self.number_options
+                   if type(group[key]) is not float and type(group[key]) is not int]
+        if not unusual:
+            return group
+        self._check_options(group)
+        options = dict(group)
+        for key in unusual:
+            if isinstance(options[key], Tensor):
+                options[key] = options[key].item()
+        return options
 
     def _run_closure(self, closure):
         """``step(closure)``: re-evaluate the loss (with recording on) and return it."""
