@@ -2013,6 +2013,49 @@ def test_operators_outside_the_engine_say_so_instead_of_blaming_the_operand(symb
             (torch.tensor([5.0, -7.0]) // 2).tolist()
 
 
+ARGUMENT_FORMS = {  # call(lib, x) on x = arange(6.).reshape(2, 3)
+    "x.flip(0)": lambda lib, x: x.flip(0), "x.flip(0, 1)": lambda lib, x: x.flip(0, 1),
+    "x.flip((0, 1))": lambda lib, x: x.flip((0, 1)), "x.flip([1])": lambda lib, x: x.flip([1]),
+    "x.flip(dims=(1,))": lambda lib, x: x.flip(dims=(1,)), "x.flip()": lambda lib, x: x.flip(),
+    "torch.flip(x, 0)": lambda lib, x: lib.flip(x, 0),
+    "torch.flip(x, (0,))": lambda lib, x: lib.flip(x, (0,)),
+    "tril(x, diagonal=1.5)": lambda lib, x: lib.tril(x, diagonal=1.5),
+    "tril(x, True)": lambda lib, x: lib.tril(x, True),
+    "x.triu(np.int64(1))": lambda lib, x: x.triu(np.int64(1)),
+    "x.max(dim=1, keepdim='yes')": lambda lib, x: x.max(dim=1, keepdim="yes")[0],
+    "x.sum(1, keepdim='y')": lambda lib, x: x.sum(1, keepdim="y"),
+    "x.mean(1, keepdim=None)": lambda lib, x: x.mean(1, keepdim=None),
+    "x.amax(1, keepdim='y')": lambda lib, x: x.amax(1, keepdim="y"),
+    "x.std(1, keepdim='y')": lambda lib, x: x.std(1, keepdim="y"),
+    "x.logsumexp(1, keepdim='y')": lambda lib, x: x.logsumexp(1, keepdim="y"),
+    "(x > 1).any(1, keepdim='y')": lambda lib, x: (x > 1).any(1, keepdim="y"),
+    "x.argmax(1, keepdim='y')": lambda lib, x: x.argmax(1, keepdim="y"),
+    "x.prod(1, keepdim=True)": lambda lib, x: x.prod(1, keepdim=True),
+    "x.sum(1, keepdim=True)": lambda lib, x: x.sum(1, keepdim=True),
+}
+
+
+def test_flip_tril_and_keepdim_take_what_pytorch_takes_and_refuse_the_rest():
+    """The method flip takes x.flip(0) and x.flip(0, 1), torch.flip a tuple only; diagonal is
+    an int and keepdim a bool (keepdim='yes' kept dims quietly, or met NumPy's "'str' object
+    cannot be interpreted as an integer")."""
+    refused = 0
+    for label, call in ARGUMENT_FORMS.items():
+        seen, messages = [], []
+        for lib in (tg, torch):
+            try:
+                seen.append(call(lib, lib.arange(6.0).reshape(2, 3)).tolist())
+            except TypeError as error:
+                seen.append(TypeError)
+                messages.append(str(error))
+        assert seen[0] == seen[1], label
+        if seen[0] is TypeError:
+            refused += 1
+            named = "keepdim" if "keepdim" in label else "diagonal" if "tril" in label else "dims"
+            assert named in messages[0], (label, messages[0])
+    assert len(ARGUMENT_FORMS) == 21 and refused == 12
+
+
 def test_type_takes_the_names_it_gives_as_pytorch():
     """t.type('torch.LongTensor'), t.type(torch.LongTensor) and t.type(t2.type()) convert."""
     forms = [lambda lib, t: t.type("torch.LongTensor"), lambda lib, t: t.type("torch.IntTensor"),

@@ -141,13 +141,22 @@ _OVERLOADS = {
 _OVERLOADS["min"] = _OVERLOADS["max"]
 
 
+def keepdim_arg(keepdim, name):
+    """keepdim, if it is True or False: keepdim='yes' must not keep dims quietly, nor reach
+    NumPy's "'str' object cannot be interpreted as an integer"."""
+    if not isinstance(keepdim, (bool, np.bool_)):
+        raise TypeError(f"{name}(): argument 'keepdim' must be bool, not "
+                        f"{type(keepdim).__name__}")
+    return bool(keepdim)
+
+
 def reduction_dim(name, dim, keepdim, dtype=None, function=False):
     """(dim, keepdim) of sum, mean, prod, max or min, refusing as PyTorch 2.13 does what none
     of its overloads takes: keepdim without dim (x.sum(keepdim=True): keepdim goes with a dim,
     x.sum(dim=None, keepdim=True) keeps every dim as size 1), and for prod, max and min dim=None
     (their dim is one int).  dim or keepdim left out is NOT_GIVEN; `function`: called as
     torch.name(x, …), whose message lists the function's overloads."""
-    kept = False if keepdim is NOT_GIVEN else keepdim
+    kept = False if keepdim is NOT_GIVEN else keepdim_arg(keepdim, name)
     if dim is not NOT_GIVEN and (dim is not None or name in ("sum", "mean")):
         return dim, kept
     if dim is NOT_GIVEN and keepdim is NOT_GIVEN:

@@ -591,7 +591,17 @@ mv = _method("mv", True)
 bmm = _method("bmm", True)
 outer = _method("outer", True)
 addmm = _method("addmm", True)
-flip = _method("flip")
+
+
+def flip(input, dims):
+    """input with the order of entries reversed along each of dims, a tuple (torch.flip(x, 0)
+    is PyTorch's TypeError; the method takes x.flip(0))."""
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not "
+                        f"{type(dims).__name__}")
+    return _tensor_arg(input, "flip").flip(dims)
+
+
 tril = _method("tril", True)
 triu = _method("triu", True)
 gather = _method("gather", True)

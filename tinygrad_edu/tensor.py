@@ -225,8 +225,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
     # ----- the methods the seed's network calls ------------------------------------------------
     def sum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
         given = dim is not NOT_GIVEN  # PyTorch names a sum SumBackward1 once a dim is given
-        if not given or keepdim is NOT_GIVEN:  # (keepdim alone is PyTorch's TypeError)
-            dim, keepdim = arguments.reduction_dim("sum", dim, keepdim, dtype)
+        dim, keepdim = arguments.reduction_dim("sum", dim, keepdim, dtype)  # checked, or why not
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
         if t.dtype.category < _dt.FLOATING and dtype is None:
             t = t._cast(_dt.int64)  # integer and bool sums are int64, as PyTorch
@@ -235,8 +234,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
 
     def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
         given = dim is not NOT_GIVEN
-        if not given or keepdim is NOT_GIVEN:
-            dim, keepdim = arguments.reduction_dim("mean", dim, keepdim, dtype)
+        dim, keepdim = arguments.reduction_dim("mean", dim, keepdim, dtype)
         t = self._cast(_dt.to_dtype(dtype)) if dtype is not None else self
         if not t.dtype.is_floating_point:
             raise RuntimeError(

@@ -19,8 +19,8 @@ from . import dtypes as _dt
 from . import more_ops, ops
 from .arguments import (NOT_GIVEN, _as_operand, _check_broadcast_to, _compare, _is_scalar,
                         _logical, _normalize_dim, _normalize_dims, _prepare, _result_dtype,
-                        _shape_arg, broadcast_shapes, matmul, maximum, minimum, reduction_dim,
-                        where)
+                        _shape_arg, broadcast_shapes, keepdim_arg, matmul, maximum, minimum,
+                        reduction_dim, where)
 from .autograd import display_as
 from .modes import is_grad_enabled
 from .user_warnings import warn
@@ -479,6 +479,7 @@ class TensorMethods:
     def _extreme(self, fn, name, dim, keepdim):
         """m + Σ where(tied, x − m, 0) / (number tied), m the extreme made a constant: the
         value is exactly m (x − m is 0 where tied), the gradient 1/k on each of the k tied."""
+        keepdim = keepdim_arg(keepdim, name)
         dims = None if dim == () else _normalize_dims(dim, self.ndim, name)
         for d in dims or ():
             if self.shape[d] == 0:
@@ -503,6 +504,7 @@ class TensorMethods:
     def logsumexp(self, dim, keepdim=False):
         """log Σ exp(x) along dim, computed as m + log Σ exp(x − m) with m the (constant)
         maximum, so no exponential overflows; its gradient is softmax(x) along dim."""
+        keepdim = keepdim_arg(keepdim, "logsumexp")
         if dim is None:
             raise TypeError("logsumexp(): argument 'dim' must be tuple of ints, not NoneType "
                             "(logsumexp needs the dims to reduce, e.g. dim=1 or dim=(0, 1))")
@@ -647,10 +649,20 @@ class TensorMethods:
             out = (self if beta == 1 else self * beta) + scaled_product
         return display_as(out, "AddmmBackward0")
 
-    def flip(self, dims):
-        """A copy with the order of entries reversed along each of dims."""
+    def flip(self, *dims_given, dims=None):
+        """A copy with the order of entries reversed along each of dims: x.flip(0),
+        x.flip(0, 1), x.flip((0, 1)) or x.flip(dims=…), as the method takes them in PyTorch."""
+        if dims is None:
+            if not dims_given:
+                raise TypeError("flip() missing 1 required positional argument: 'dims' (e.g. "
+                                "x.flip(0) reverses the rows)")
+            one = len(dims_given) == 1 and isinstance(dims_given[0], (tuple, list))
+            dims = dims_given[0] if one else dims_given
+        elif dims_given:
+            raise TypeError("flip(): dims given twice, by position and as dims=")
+        dims = (dims,) if isinstance(dims, (int, np.integer)) else dims
         if not isinstance(dims, (tuple, list)):
-            raise TypeError(f"flip(): argument 'dims' (position 2) must be tuple of ints, not "
+            raise TypeError(f"flip(): argument 'dims' must be tuple of ints, not "
                             f"{type(dims).__name__}")
         normal = [_normalize_dim(d, self.ndim, "flip") for d in dims]
         if len(set(normal)) != len(normal):
@@ -671,6 +683,9 @@ class TensorMethods:
         return self._triangle(np.triu, "triu", diagonal)
 
     def _triangle(self, fn, name, diagonal):
+        if isinstance(diagonal, bool) or not isinstance(diagonal, (int, np.integer)):
+            raise TypeError(f"{name}(): argument 'diagonal' must be int, not "
+                            f"{type(diagonal).__name__}")
         if self.ndim < 2:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions, got "
                                f"shape {tuple(self.shape)}")
@@ -747,6 +762,7 @@ class TensorMethods:
         return self._arg(np.argmin, "argmin", dim, keepdim)
 
     def _arg(self, fn, name, dim, keepdim):
+        keepdim = keepdim_arg(keepdim, name)
         if self.dtype == _dt.bool_:
             raise RuntimeError(f"{name}(): does not support bool input (convert with .long())")
         if dim is None:
@@ -775,6 +791,7 @@ class TensorMethods:
         return self._test(np.any, "any", dim, keepdim)
 
     def _test(self, fn, name, dim, keepdim):
+        keepdim = keepdim_arg(keepdim, name)
         values = self._data.astype(bool, copy=False)
         if isinstance(dim, (tuple, list)) and not dim:  # dim=(): nothing reduced, as PyTorch
             return Tensor._wrap(values.copy())
@@ -881,6 +898,7 @@ class TensorMethods:
 
     def _variance(self, name, dim, correction, keepdim, unbiased):
         """(var, whether N ≤ correction) for var and std (`name`, for the warning)."""
+        keepdim = keepdim_arg(keepdim, name)
         if unbiased is not None:
             correction = 1 if unbiased else 0
         dims = _normalize_dims(dim, self.ndim, name)
