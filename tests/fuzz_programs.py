@@ -288,9 +288,9 @@ def _key_source(key):
     for p in parts:
         if isinstance(p, np.ndarray):
             out.append(f"torch.tensor({repr(p.tolist())})")
-        elif isinstance(p, slice):
-            out.append(":".join("" if v is None else str(v)
-                                for v in (p.start, p.stop, p.step)).rstrip(":") or ":")
+        elif isinstance(p, slice):  # start:stop, then :step if there is one (0: is not 0)
+            start, stop = ("" if v is None else str(v) for v in (p.start, p.stop))
+            out.append(f"{start}:{stop}" + ("" if p.step is None else f":{p.step}"))
         elif p is Ellipsis:
             out.append("...")
         else:

@@ -271,6 +271,19 @@ def test_reproducer_replays_the_program(program):
                 f"{lib.__name__}: v{i} differs between run() and the reproducer"
 
 
+def test_reproducer_writes_every_form_of_slice_as_python_reads_it():
+    """slice(0, None) was written "0", an int index that drops the axis: the thorough profile's
+    replay found it (v0[0] of shape () where run() gave shape (1,))."""
+    x = np.arange(5.0)
+    bounds = (None, -6, -1, 0, 2, 6)
+    forms = [slice(start, stop, step) for start in bounds for stop in bounds
+             for step in (None, 1, 2)]
+    for form in forms:
+        source = fp._key_source((form,))
+        assert np.array_equal(eval(f"x[{source}]"), x[form]), (form, source)  # noqa: S307
+    assert len(forms) == 108
+
+
 def test_assert_close_catches_a_wrong_value_and_a_moved_nan():
     assert_close(np.array([1.0, np.nan]), np.array([1.0 + 1e-13, np.nan]), 1e-12, "ok")
     for ours in (np.array([1.1, np.nan]), np.array([np.nan, 1.0]), np.array([1.0, np.inf])):
