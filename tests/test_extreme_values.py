@@ -359,3 +359,26 @@ def test_zero_times_nan_weight_in_a_one_entry_product_is_nan_like_pytorch():
         return (lib.nn.functional.linear(x, w) * scale).sum()
     compare(fn, [np.zeros((1, 2)), np.array([[NAN, NAN]]), np.zeros((1, 1))], "float64",
             "linear(0, NaN) · 0")
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("exponent", [9.188358626991247e-237, 0.0])
+def test_a_float64_exponent_that_is_zero_only_in_float32_is_not_zero_for_the_gradient(
+        exponent, create_graph):
+    """float32 zeros ** a 0-d float64 9e-237: computed in float32 (a 0-d tensor does not
+    promote one with dims), where the exponent is 0, so the value is 1; but PyTorch's ∂/∂A
+    tests "exponent = 0" on the exponent as given (float64, not 0), so ∂/∂A = 9e-237 · 0⁻¹ · G
+    is NaN even for G = 0, not the 0 it is where the exponent is 0 (the second case).  The
+    thorough fuzzer found the engine testing the promoted, float32 exponent."""
+    def run(lib):
+        power = lib.tensor(exponent, dtype=lib.float64, requires_grad=True)
+        base = lib.zeros(2, dtype=lib.float32, requires_grad=True)
+        out = base ** power
+        (d_base, d_power) = lib.autograd.grad((out * lib.zeros(2)).sum(), (base, power),
+                                              create_graph=create_graph)
+        return [t.detach().numpy() for t in (out, d_base, d_power)]
+    ours, theirs = run(tg), run(torch)
+    for a, b in zip(ours, theirs):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    assert ours[0].dtype == np.float32 and np.isnan(ours[1]).all() == (exponent != 0)

@@ -376,6 +376,7 @@ def _logical(fn, a, b, opname):
 
 def _power(base, exponent):
     if isinstance(exponent, (Tensor, np.ndarray)):
+        zero_exponent = _as_array(exponent) == 0  # in its own dtype (PowTensor says why)
         base, exponent = _prepare((base, exponent), "**")
         if not isinstance(base, Tensor):
             base = Tensor._wrap(base)
@@ -385,7 +386,7 @@ def _power(base, exponent):
             raise NotImplementedError(
                 '"pow" not implemented for \'Bool\' (a bool tensor to the power of a bool '
                 'tensor, as in PyTorch); convert with .long() or .float() first')
-        return more_ops.PowTensor.apply(base, exponent)
+        return more_ops.PowTensor.apply(base, exponent, zero_exponent=zero_exponent)
     if not _is_scalar(exponent):
         raise TypeError(f"unsupported exponent type for **: {type(exponent).__name__}")
     if not isinstance(base, Tensor):

@@ -82,15 +82,18 @@ def unstack(g, dim):
 class PowTensor(Op):
     """out = A ** B (tensor exponent).   ∂L/∂A = G ⊙ B ⊙ A^∘(B−𝟏),  ∂L/∂B = G ⊙ out ⊙ log A.
 
-    As PyTorch: ∂/∂A is 0 where B = 0; ∂/∂B is 0 where A = 0 and B ≥ 0.
+    As PyTorch: ∂/∂A is 0 where B = 0; ∂/∂B is 0 where A = 0 and B ≥ 0.  "B = 0" is tested
+    on B as it was given (`zero_exponent`), before promotion: a float64 1e-300 is not 0,
+    though as the float32 the op computes in it is.
     """
 
     name = "pow_tensor"
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, zero_exponent=None):
         out = _tensor_power(a, b)
         ctx.save_for_backward(a, b, out)
+        ctx.zero_exponent = value_of(b) == 0 if zero_exponent is None else zero_exponent
         return out
 
     @staticmethod
@@ -100,7 +103,7 @@ class PowTensor(Op):
         ga = gb = None
         # Grouped as PyTorch groups them, so overflow gives the same inf/NaN pattern.
         if need_a:
-            ga = zero_where(value_of(b) == 0, g * (b * tensor_power(a, b - 1)))
+            ga = zero_where(ctx.zero_exponent, g * (b * tensor_power(a, b - 1)))
         if need_b:
             a_zero = (value_of(a) == 0) & (value_of(b) >= 0)
             gb = g * zero_where(a_zero, out * log(a))
