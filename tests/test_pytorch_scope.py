@@ -2056,6 +2056,23 @@ def test_flip_tril_and_keepdim_take_what_pytorch_takes_and_refuse_the_rest():
     assert len(ARGUMENT_FORMS) == 21 and refused == 12
 
 
+def test_cat_skips_an_empty_vector_as_pytorchs_legacy_rule_does():
+    """acc = torch.tensor([]); acc = torch.cat([acc, row]) in a loop: PyTorch skips the empty
+    1-d tensor (its dtype still counts); any other empty tensor must fit."""
+    def seen(lib):
+        acc = lib.tensor([])
+        for i in range(3):
+            acc = lib.cat([acc, lib.ones(1, 2) * i])
+        mixed = lib.cat([lib.tensor([], dtype=lib.float64), lib.ones(2, 3)], dim=1)
+        both_empty = lib.cat([lib.tensor([]), lib.tensor([])])
+        return (acc.tolist(), str(mixed.dtype).split(".")[-1], tuple(mixed.shape),
+                tuple(both_empty.shape))
+    assert seen(tg) == seen(torch) == ([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], "float64", (2, 3),
+                                       (0,))
+    with pytest.raises(RuntimeError, match=r"cat: sizes of tensors must match"):
+        tg.cat([tg.zeros(0, 3), tg.ones(2, 4)])
+
+
 def test_type_takes_the_names_it_gives_as_pytorch():
     """t.type('torch.LongTensor'), t.type(torch.LongTensor) and t.type(t2.type()) convert."""
     forms = [lambda lib, t: t.type("torch.LongTensor"), lambda lib, t: t.type("torch.IntTensor"),

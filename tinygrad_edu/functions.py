@@ -434,6 +434,9 @@ def _join(tensors, dim, name, op):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}: element {i} is a {type(t).__name__}, not a tensor")
     prepared = _prepare_same_dtype(tensors)
+    if op is more_ops.Cat:  # PyTorch's legacy: cat skips an empty 1-d tensor (acc = tensor([]))
+        kept = [t for t in prepared if t.shape != (0,) or t.requires_grad]
+        prepared = kept or prepared
     first = prepared[0].shape
     if op is more_ops.Stack:
         d = _normalize_dim(dim, len(first) + 1, name)
