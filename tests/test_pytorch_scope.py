@@ -2073,6 +2073,43 @@ def test_cat_skips_an_empty_vector_as_pytorchs_legacy_rule_does():
         tg.cat([tg.zeros(0, 3), tg.ones(2, 4)])
 
 
+LAYOUTS = {  # make(lib) → a tensor whose is_contiguous() is compared with PyTorch's
+    "a new tensor": lambda lib: lib.arange(6.0).reshape(2, 3),
+    "a transpose": lambda lib: lib.arange(6.0).reshape(2, 3).t(),
+    "x.T": lambda lib: lib.arange(6.0).reshape(2, 3).T,
+    "every other column": lambda lib: lib.arange(6.0).reshape(2, 3)[:, ::2],
+    "the first row": lambda lib: lib.arange(6.0).reshape(2, 3)[:1],
+    "a column": lambda lib: lib.arange(6.0).reshape(2, 3)[:, 0],
+    "an expand": lambda lib: lib.ones(3, 1).expand(3, 4),
+    "a permute": lambda lib: lib.ones(2, 3, 4).permute(2, 0, 1),
+    "an unsqueeze": lambda lib: lib.ones(3).unsqueeze(1),
+    "the transpose of a column": lambda lib: lib.ones(3, 1).t(),
+    "a transpose plus 1": lambda lib: lib.arange(6.0).reshape(2, 3).t() + 1,
+    "relu of a transpose": lambda lib: lib.relu(lib.arange(6.0).reshape(2, 3).t()),
+    "a clone of a transpose": lambda lib: lib.arange(6.0).reshape(2, 3).t().clone(),
+    "contiguous() of a transpose": lambda lib: lib.arange(6.0).reshape(2, 3).t().contiguous(),
+    "a product with a transpose": lambda lib: lib.ones(3, 2).t() @ lib.ones(3, 2),
+    "a reshape of a transpose": lambda lib: lib.arange(6.0).reshape(2, 3).t().reshape(6),
+    "a flip": lambda lib: lib.arange(6.0).reshape(2, 3).flip(0),
+    "linear": lambda lib: lib.nn.functional.linear(lib.ones(4, 2), lib.ones(3, 2)),
+}
+
+
+def test_is_contiguous_tells_a_transpose_or_strided_view_as_pytorch():
+    """is_contiguous() was always True; now it is NumPy's C-order flag, which agrees with
+    PyTorch on these.  (Not everywhere: softmax of a transpose keeps the transposed layout here
+    and is contiguous in PyTorch.)"""
+    for label, make in LAYOUTS.items():
+        assert make(tg).is_contiguous() == make(torch).is_contiguous(), label
+    assert sum(not make(tg).is_contiguous() for make in LAYOUTS.values()) == 9
+    x = tg.arange(6.0).reshape(2, 3).requires_grad_()
+    y = x.t().contiguous()
+    assert y.grad_fn.name() == "CloneBackward0" and y.tolist() == x.t().tolist()
+    (y * tg.arange(6.0).reshape(3, 2)).sum().backward()
+    assert x.grad.tolist() == tg.arange(6.0).reshape(3, 2).t().tolist()
+    assert x.contiguous() is x
+
+
 def test_type_takes_the_names_it_gives_as_pytorch():
     """t.type('torch.LongTensor'), t.type(torch.LongTensor) and t.type(t2.type()) convert."""
     forms = [lambda lib, t: t.type("torch.LongTensor"), lambda lib, t: t.type("torch.IntTensor"),

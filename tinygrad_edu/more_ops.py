@@ -342,13 +342,16 @@ class Cast(Op):
 
 
 class Clone(Op):
-    """out = a copy of A.   ∂L/∂A = G."""
+    """out = a copy of A.   ∂L/∂A = G.
+
+    In A's memory layout ('K', as PyTorch's clone keeps a transposed tensor's strides), or
+    row after row ('C', for contiguous())."""
 
     name = "clone"
 
     @staticmethod
-    def forward(ctx, a):
-        return a.copy()
+    def forward(ctx, a, order="K"):
+        return a.copy(order=order)
 
     @staticmethod
     def backward(ctx, g):

@@ -311,10 +311,15 @@ class TensorMethods:
         return self._data.dtype.kind == "f"
 
     def is_contiguous(self):
-        return True
+        """Whether the entries lie in memory row after row (NumPy's C order): not so for a
+        transpose, an expand or a strided slice, which are views of another layout."""
+        return self._data.flags.c_contiguous
 
     def contiguous(self):
-        return self
+        """self if it is contiguous, else a copy laid out row after row (recorded, as clone)."""
+        if self.is_contiguous():
+            return self
+        return display_as(more_ops.Clone.apply(self, order="C"), "CloneBackward0")
 
     def to(self, *args, **kwargs):
         """to(dtype), to('cpu'), to(other), to('cpu', dtype); copy=False by default."""
