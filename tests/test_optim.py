@@ -157,23 +157,27 @@ def test_param_groups_with_their_own_hyperparameters_match_pytorch():
     assert opt.param_groups[1]["lr"] == 0.01 and opt.param_groups[1]["momentum"] == 0
 
 
+def _losses_with_a_new_rate(lib, make_optimizer, steps, new_rate):
+    """The seed's losses for `steps` steps, group['lr'] set to new_rate(lib) halfway."""
+    X, y = (lib.tensor(a) for a in seed_data())
+    params = make_params(lib, initial_weights())
+    opt = make_optimizer(lib, plist(params))
+    losses = []
+    for step in range(steps):
+        if step == steps // 2:
+            for group in opt.param_groups:
+                group["lr"] = new_rate(lib)
+        loss = mse(forward(params, X), y)
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+
+
 def test_changing_lr_in_a_group_takes_effect_as_in_pytorch():
-    results = []
-    for lib in (tg, torch):
-        X, y = (lib.tensor(a) for a in seed_data())
-        params = make_params(lib, initial_weights())
-        opt = lib.optim.Adam(plist(params), lr=0.02)
-        losses = []
-        for step in range(40):
-            if step == 20:
-                for group in opt.param_groups:
-                    group["lr"] = 0.002
-            loss = mse(forward(params, X), y)
-            losses.append(loss.item())
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        results.append(losses)
+    results = [_losses_with_a_new_rate(lib, lambda lib, p: lib.optim.Adam(p, lr=0.02), 40,
+                                       lambda lib: 0.002) for lib in (tg, torch)]
     assert_losses_match(*results)
 
 
@@ -184,21 +188,9 @@ def test_a_learning_rate_given_as_a_tensor_or_numpy_number_works_as_in_pytorch(n
     steps (NumPy's ufunc refused the tensor inside step, naming neither)."""
     def rate(lib, value):
         return lib.tensor(value, dtype=lib.float64) if form == "a 0-d tensor" else np.float64(value)
-    results = []
-    for lib in (tg, torch):
-        X, y = (lib.tensor(a) for a in seed_data())
-        params = make_params(lib, initial_weights())
-        opt = getattr(lib.optim, name)(plist(params), lr=rate(lib, 0.02))
-        losses = []
-        for step in range(30):
-            if step == 15:
-                opt.param_groups[0]["lr"] = rate(lib, 0.002)
-            loss = mse(forward(params, X), y)
-            losses.append(loss.item())
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        results.append(losses)
+    results = [_losses_with_a_new_rate(
+        lib, lambda lib, p: getattr(lib.optim, name)(p, lr=rate(lib, 0.02)), 30,
+        lambda lib: rate(lib, 0.002)) for lib in (tg, torch)]
     assert_losses_match(*results)
     assert results[0][29] != results[0][15]  # it trained on
 
