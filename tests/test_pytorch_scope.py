@@ -1878,7 +1878,7 @@ BAD = [
     ("a custom Function called as an object", lambda lib: _call_a_function_object(lib),
      r"Double\(\)\(\.\.\.\).*Double.apply\(x\)"),
     ("masked_fill with a mask of the wrong shape", lambda lib: lib.zeros(2, 3).masked_fill(
-        lib.tensor([True, False]), 0.0), r"masked_fill .*\(2, 3\) and \(2,\)"),
+        lib.tensor([True, False]), 0.0), r"masked_fill: .*\(2,\) and \(\) and \(2, 3\)"),
     ("masked_fill with a float mask", lambda lib: lib.zeros(2).masked_fill(lib.ones(2), 0.0),
      r"masked_fill_ only supports boolean masks, but got mask with dtype float"),
     ("lerp of the wrong shapes", lambda lib: lib.lerp(lib.ones(2), lib.zeros(3), 0.5),

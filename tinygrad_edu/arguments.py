@@ -457,15 +457,16 @@ def minimum(a, b):
     return more_ops.Minimum.apply(a, b)
 
 
-def where(condition, a, b):
-    """Entries of a where condition holds, else of b (broadcast together)."""
-    cond = _as_operand(condition, "where")
+def where(condition, a, b, opname="where"):
+    """Entries of a where condition holds, else of b (broadcast together); errors name
+    `opname`, the call the learner made (masked_fill is a where)."""
+    cond = _as_operand(condition, opname)
     cond = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
     if cond.dtype != np.bool_:
-        raise RuntimeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
-    a, b = _prepare((a, b), "where")
+        raise RuntimeError(f"{opname}: condition must be a bool tensor, got dtype {cond.dtype}")
+    a, b = _prepare((a, b), opname)
     shapes = [np.shape(cond)] + [np.shape(_as_array(x)) for x in (a, b)]
-    broadcast_shapes("where", *shapes)
+    broadcast_shapes(opname, *shapes)
     if not isinstance(a, Tensor):
         a = Tensor._wrap(a)
     return more_ops.Where.apply(cond, a, b)

@@ -47,11 +47,18 @@ def _changed_in_place(t):
     t._version[0] += 1
 
 
-def _check_number(name, value, owner, low=0.0, high=None, high_open=True):
-    """A real number in [low, high) (or [low, high]); a clear error otherwise.  A one-element
-    tensor counts as its number, as in PyTorch (SGD(params, lr=torch.tensor(0.01)))."""
+def _plain_number(value):
+    """A one-element floating tensor as its number, as PyTorch takes one
+    (SGD(params, lr=torch.tensor(0.01))); anything else as it is."""
     if isinstance(value, Tensor) and value.numel() == 1 and value.dtype.is_floating_point:
-        value = value.item()
+        return value.item()
+    return value
+
+
+def _check_number(name, value, owner, low=0.0, high=None, high_open=True):
+    """A real number in [low, high) (or [low, high]) (a one-element tensor counts as its
+    number); a clear error otherwise."""
+    value = _plain_number(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__}")
     too_high = high is not None and (value >= high if high_open else value > high)
@@ -203,11 +210,7 @@ class Optimizer:
         if not unusual:
             return group
         self._check_options(group)
-        options = dict(group)
-        for key in unusual:
-            if isinstance(options[key], Tensor):
-                options[key] = options[key].item()
-        return options
+        return {**group, **{key: _plain_number(group[key]) for key in unusual}}
 
     def _run_closure(self, closure):
         """``step(closure)``: re-evaluate the loss (with recording on) and return it."""

@@ -175,6 +175,7 @@ def without_gradient(values, *operands):
 
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
                "bool": "Bool"}  # dtype → the name of its typed tensor, FloatTensor
+_DTYPE_OF_TYPE = {short: _dt.to_dtype(name) for name, short in _TYPE_NAMES.items()}
 
 
 class TensorMethods:
@@ -317,9 +318,7 @@ class TensorMethods:
 
     def contiguous(self):
         """self if it is contiguous, else a copy laid out row after row (recorded, as clone)."""
-        if self.is_contiguous():
-            return self
-        return display_as(more_ops.Clone.apply(self, order="C"), "CloneBackward0")
+        return self if self.is_contiguous() else more_ops.Clone.apply(self, order="C")
 
     def to(self, *args, **kwargs):
         """to(dtype), to('cpu'), to(other), to('cpu', dtype); copy=False by default."""
@@ -343,11 +342,10 @@ class TensorMethods:
             return f"tinygrad_edu.{_TYPE_NAMES[self.dtype.name]}Tensor"
         name = dtype if isinstance(dtype, str) else getattr(dtype, "__name__", "")
         typed = re.fullmatch(r"(?:(?:torch|tinygrad_edu)\.)?(\w+)Tensor", name)
-        if typed and typed.group(1) in _TYPE_NAMES.values():
-            by_name = {short: long for long, short in _TYPE_NAMES.items()}
-            return self.to(_dt.to_dtype(by_name[typed.group(1)]))
+        if typed and typed.group(1) in _DTYPE_OF_TYPE:
+            return self.to(_DTYPE_OF_TYPE[typed.group(1)])
         if isinstance(dtype, str):  # ('float' too, as in PyTorch: the names are the types')
-            known = ", ".join(f"{short}Tensor" for short in _TYPE_NAMES.values())
+            known = ", ".join(f"{short}Tensor" for short in _DTYPE_OF_TYPE)
             raise ValueError(f"type(): invalid type {dtype!r}; the types here (CPU only) are "
                              f"{known}")
         return self.to(dtype)
@@ -1006,8 +1004,7 @@ class TensorMethods:
         if isinstance(mask, Tensor) and mask.dtype != _dt.bool_:  # (PyTorch's words)
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
                                f"dtype {mask.dtype.name}")
-        broadcast_shapes("masked_fill (the tensor, the mask)", self.shape, np.shape(mask))
-        return display_as(where(mask, value, self), "MaskedFillBackward1"
+        return display_as(where(mask, value, self, "masked_fill"), "MaskedFillBackward1"
                           if isinstance(value, Tensor) else "MaskedFillBackward0")
 
     def clamp(self, min=None, max=None):
