@@ -589,6 +589,77 @@ def test_sum_mean_positional_dim_and_int_tensors():
     same_error(lambda L: L.tensor([1, 2]).mean())
 
 
+# NumPy's names: PyTorch's own (native) functions take axis= for dim= and keepdims= for keepdim=;
+# the functions PyTorch writes in Python (F.softmax, split, norm) and cumsum's keepdims do not.
+# Each call runs in both libraries: the same value (and gradient), or a TypeError in both.
+NUMPY_NAME_CALLS = [
+    ("x.sum(axis=1)", lambda L, x: x.sum(axis=1)),
+    ("x.sum(axis=(0, 2), keepdims=True)", lambda L, x: x.sum(axis=(0, 2), keepdims=True)),
+    ("torch.sum(x, axis=-1, keepdims=True)", lambda L, x: L.sum(x, axis=-1, keepdims=True)),
+    ("x.mean(axis=0, keepdims=True)", lambda L, x: x.mean(axis=0, keepdims=True)),
+    ("torch.mean(x, axis=2)", lambda L, x: L.mean(x, axis=2)),
+    ("x.prod(axis=1, keepdims=True)", lambda L, x: x.prod(axis=1, keepdims=True)),
+    ("torch.prod(x, axis=0)", lambda L, x: L.prod(x, axis=0)),
+    ("x.max(axis=1, keepdims=True).values", lambda L, x: x.max(axis=1, keepdims=True).values),
+    ("torch.min(x, axis=2).values", lambda L, x: L.min(x, axis=2).values),
+    ("x.amax(axis=(0, 1))", lambda L, x: x.amax(axis=(0, 1))),
+    ("torch.amin(x, axis=1, keepdims=True)", lambda L, x: L.amin(x, axis=1, keepdims=True)),
+    ("x.logsumexp(axis=1, keepdims=True)", lambda L, x: x.logsumexp(axis=1, keepdims=True)),
+    ("x.var(axis=0, keepdims=True)", lambda L, x: x.var(axis=0, keepdims=True)),
+    ("torch.std(x, axis=2)", lambda L, x: L.std(x, axis=2)),
+    ("x.cumsum(axis=1)", lambda L, x: x.cumsum(axis=1)),
+    ("x.softmax(axis=-1)", lambda L, x: x.softmax(axis=-1)),
+    ("torch.log_softmax(x, axis=1)", lambda L, x: L.log_softmax(x, axis=1)),
+    ("x.unsqueeze(axis=1)", lambda L, x: x.unsqueeze(axis=1)),
+    ("torch.squeeze(x[:1], axis=0)", lambda L, x: L.squeeze(x[:1], axis=0)),
+    ("x.gather(axis=2, index=…)",
+     lambda L, x: x.gather(axis=2, index=L.tensor([[[3, 0]] * 3] * 2))),
+    ("torch.cat([x, x], axis=1)", lambda L, x: L.cat([x, x], axis=1)),
+    ("torch.stack([x, x], axis=3)", lambda L, x: L.stack([x, x], axis=3)),
+    ("x.chunk(2, axis=2)[1]", lambda L, x: x.chunk(2, axis=2)[1]),
+    ("x.argmax(axis=1, keepdims=True)", lambda L, x: x.argmax(axis=1, keepdims=True)),
+    ("torch.argmin(x, axis=0)", lambda L, x: L.argmin(x, axis=0)),
+    ("(x > 0).all(axis=1)", lambda L, x: (x > 0).all(axis=1)),
+    ("torch.any(x > 0, axis=2, keepdims=True)", lambda L, x: L.any(x > 0, axis=2, keepdims=True)),
+    ("x.size(axis=2) as a tensor", lambda L, x: L.tensor(x.size(axis=2))),
+]
+NUMPY_NAME_REFUSALS = [  # TypeError in PyTorch, so here too
+    ("x.sum(dim=0, axis=0)", lambda L, x: x.sum(dim=0, axis=0)),
+    ("x.sum(0, axis=1)", lambda L, x: x.sum(0, axis=1)),
+    ("x.mean(0, keepdim=True, keepdims=True)", lambda L, x: x.mean(0, keepdim=True, keepdims=True)),
+    ("x.cumsum(axis=0, keepdims=True)", lambda L, x: x.cumsum(axis=0, keepdims=True)),
+    ("x.norm(axis=0)", lambda L, x: x.norm(axis=0)),
+    ("x.split(1, axis=0)", lambda L, x: x.split(1, axis=0)),
+    ("torch.split(x, 1, axis=0)", lambda L, x: L.split(x, 1, axis=0)),
+    ("x.flip(axis=0)", lambda L, x: x.flip(axis=0)),
+    ("x.flatten(axis=0)", lambda L, x: x.flatten(axis=0)),
+    ("F.softmax(x, axis=1)", lambda L, x: L.nn.functional.softmax(x, axis=1)),
+    ("F.log_softmax(x, axis=1)", lambda L, x: L.nn.functional.log_softmax(x, axis=1)),
+    ("x.transpose(axis0=0, axis1=1)", lambda L, x: x.transpose(axis0=0, axis1=1)),
+]
+
+
+@pytest.mark.parametrize("call", [c[1] for c in NUMPY_NAME_CALLS],
+                         ids=[c[0] for c in NUMPY_NAME_CALLS])
+def test_numpy_names_axis_and_keepdims_as_pytorch_takes_them(call):
+    check(call, data(2, 3, 4))
+
+
+@pytest.mark.parametrize("call", [c[1] for c in NUMPY_NAME_REFUSALS],
+                         ids=[c[0] for c in NUMPY_NAME_REFUSALS])
+def test_numpy_names_where_pytorch_refuses_them(call):
+    same_error(lambda L: call(L, L.tensor(data(2, 3, 4))), TypeError)
+
+
+def test_numpy_names_keep_the_signature_and_name_both_names_when_both_are_given():
+    import inspect
+    assert list(inspect.signature(tg.Tensor.sum).parameters) == ["self", "dim", "keepdim", "dtype"]
+    assert tg.Tensor.sum.__name__ == "sum" and tg.sum.__name__ == "sum"
+    with pytest.raises(TypeError, match=r"sum\(\): got dim= and its NumPy name axis="):
+        tg.ones(2, 3).sum(dim=0, axis=0)
+    assert len(NUMPY_NAME_CALLS) == 28 and len(NUMPY_NAME_REFUSALS) == 12
+
+
 @pytest.mark.parametrize("name", ["max", "min"])
 @pytest.mark.parametrize("dim,keepdim", [(0, False), (1, False), (-1, True), (2, True)])
 def test_max_min_along_a_dim_return_values_and_indices(name, dim, keepdim):

@@ -9,6 +9,7 @@ only then are they explained.
 """
 
 import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -139,6 +140,29 @@ _OVERLOADS = {
             " * (Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)\n"),
 }
 _OVERLOADS["min"] = _OVERLOADS["max"]
+
+
+_NUMPY_NAMES = (("axis", "dim"), ("keepdims", "keepdim"))  # NumPy's name, PyTorch's
+
+
+def numpy_names(function):
+    """`function` also takes NumPy's axis= for dim= and keepdims= for keepdim=, as PyTorch's
+    own functions do (x.sum(axis=0, keepdims=True)); only the names `function` has, and one
+    name of each pair at a time."""
+    names = [pair for pair in _NUMPY_NAMES if pair[1] in inspect.signature(function).parameters]
+
+    @functools.wraps(function)
+    def taking_numpy_names(*args, **kwargs):
+        if "axis" in kwargs or "keepdims" in kwargs:
+            for numpy_name, torch_name in names:
+                if numpy_name in kwargs:
+                    if torch_name in kwargs:
+                        raise TypeError(f"{function.__name__}(): got {torch_name}= and its NumPy "
+                                        f"name {numpy_name}=; give one of them")
+                    kwargs[torch_name] = kwargs.pop(numpy_name)
+        return function(*args, **kwargs)
+
+    return taking_numpy_names
 
 
 def keepdim_arg(keepdim, name):

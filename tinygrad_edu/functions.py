@@ -15,7 +15,7 @@ from . import dtypes as _dt
 from . import more_ops
 from .random import rng
 from .arguments import (NOT_GIVEN, _as_operand, _is_scalar, _normalize_dim, _shape_arg,
-                        array_from_data, new_shape, reduction_dim)
+                        array_from_data, new_shape, numpy_names, reduction_dim)
 from .arguments import broadcast_shapes as _broadcast_shapes
 from .arguments import maximum as _maximum
 from .arguments import minimum as _minimum
@@ -467,6 +467,7 @@ def _prepare_same_dtype(tensors):
     return [t._cast(dtype) for t in tensors]
 
 
+@numpy_names
 def cat(tensors, dim=0):
     """Join tensors along an existing dimension."""
     return _join(tensors, dim, "cat", more_ops.Cat)
@@ -475,6 +476,7 @@ def cat(tensors, dim=0):
 concat = cat
 
 
+@numpy_names
 def stack(tensors, dim=0):
     """Join equal-shaped tensors along a new dimension."""
     return _join(tensors, dim, "stack", more_ops.Stack)
@@ -535,11 +537,13 @@ clamp = _method("clamp", True)
 clip = _method("clip", True)
 
 
+@numpy_names
 def sum(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
     """torch.sum(t, …) = t.sum(…); keepdim goes with dim, as PyTorch."""
     return _sum_or_mean(input, dim, keepdim, dtype, "sum")
 
 
+@numpy_names
 def mean(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
     """torch.mean(t, …) = t.mean(…); keepdim goes with dim, as PyTorch."""
     return _sum_or_mean(input, dim, keepdim, dtype, "mean")
@@ -553,12 +557,14 @@ def _sum_or_mean(input, dim, keepdim, dtype, name):
     return method(dim, keepdim, dtype=dtype) if given else method(dtype=dtype)
 
 
+@numpy_names
 def max(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
     """torch.max(t) over all entries, torch.max(t, dim) (values, indices), torch.max(t, other)
     elementwise; keepdim goes with an int dim, as PyTorch."""
     return _max_min(input, dim, keepdim, "max")
 
 
+@numpy_names
 def min(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
     """torch.min: as torch.max."""
     return _max_min(input, dim, keepdim, "min")
@@ -579,6 +585,7 @@ square = _method("square", True)
 _prod = _method("prod", True)
 
 
+@numpy_names
 def prod(input, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None, out=None):
     """torch.prod(t, …) = t.prod(…), written into out= if given; dim is one int and keepdim
     goes with it, as PyTorch."""

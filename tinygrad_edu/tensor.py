@@ -14,7 +14,7 @@ from . import arguments, autograd, function, more_ops, ops, tensor_methods, view
 from . import dtypes as _dt
 from .arguments import (NOT_GIVEN, _as_operand, _normalize_dim, _normalize_dims, _power,
                         _reshape_target, _shape_arg, apply_binary, array_from_data, matmul,
-                        new_shape)
+                        new_shape, numpy_names)
 from .printing import tensor_repr
 from .tensor_methods import Size, TensorMethods, device
 from .user_warnings import warn
@@ -223,6 +223,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
         return matmul(self, other, "matmul")
 
     # ----- the methods the seed's network calls ------------------------------------------------
+    @numpy_names
     def sum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
         given = dim is not NOT_GIVEN  # PyTorch names a sum SumBackward1 once a dim is given
         dim, keepdim = arguments.reduction_dim("sum", dim, keepdim, dtype)  # checked, or why not
@@ -232,6 +233,7 @@ class Tensor(TensorMethods, InPlaceAndViews):
         out = ops.Sum.apply(t, dim=_normalize_dims(dim, self.ndim, "sum"), keepdim=keepdim)
         return autograd.display_as(out, "SumBackward1") if given else out
 
+    @numpy_names
     def mean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, dtype=None):
         given = dim is not NOT_GIVEN
         dim, keepdim = arguments.reduction_dim("mean", dim, keepdim, dtype)
@@ -265,9 +267,11 @@ class Tensor(TensorMethods, InPlaceAndViews):
     def sigmoid(self):
         return self._float_unary(ops.Sigmoid)
 
+    @numpy_names
     def softmax(self, dim):
         return self._softmax(ops.Softmax, "softmax", dim)
 
+    @numpy_names
     def log_softmax(self, dim):
         return self._softmax(ops.LogSoftmax, "log_softmax", dim)
 

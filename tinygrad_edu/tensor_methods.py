@@ -20,7 +20,7 @@ from . import more_ops, ops
 from .arguments import (NOT_GIVEN, _as_operand, _check_broadcast_to, _compare, _is_scalar,
                         _logical, _normalize_dim, _normalize_dims, _prepare, _result_dtype,
                         _shape_arg, broadcast_shapes, keepdim_arg, matmul, maximum, minimum,
-                        reduction_dim, where)
+                        numpy_names, reduction_dim, where)
 from .autograd import display_as
 from .modes import is_grad_enabled
 from .user_warnings import warn
@@ -289,6 +289,7 @@ class TensorMethods:
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data, self._requires_grad))
 
+    @numpy_names
     def size(self, dim=None):
         if dim is None:
             return self.shape
@@ -392,6 +393,7 @@ class TensorMethods:
             middle *= n
         return self.reshape(tuple(shape[:s]) + (middle,) + tuple(shape[e + 1:]))
 
+    @numpy_names
     def squeeze(self, dim=None):
         shape = self.shape
         if dim is None:
@@ -403,6 +405,7 @@ class TensorMethods:
         variant = 0 if dim is None else 2 if isinstance(dim, (tuple, list)) else 1
         return display_as(self.reshape(new), f"SqueezeBackward{variant}")
 
+    @numpy_names
     def unsqueeze(self, dim):
         d = _normalize_dim(dim, self.ndim + 1, "unsqueeze")
         shape = list(self.shape)
@@ -460,20 +463,24 @@ class TensorMethods:
             indices = np.expand_dims(indices, d)
         return _MaxMin(values, Tensor._wrap(np.asarray(indices, dtype=np.int64)), name)
 
+    @numpy_names
     def max(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
         """max() over all entries, or (values, indices) along dim, or max(other) elementwise;
         as PyTorch, keepdim goes with a dim, and dim is one int (not None)."""
         return self._max_min(more_ops.Max, "max", dim, keepdim)
 
+    @numpy_names
     def min(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN):
         return self._max_min(more_ops.Min, "min", dim, keepdim)
 
+    @numpy_names
     def amax(self, dim=(), keepdim=False):
         """The largest entry along dim (all dims when dim is () or None), as PyTorch's amax:
         at ties the gradient is split evenly among the tied entries (max(dim) gives it all
         to the one index it returns)."""
         return self._extreme(np.max, "amax", dim, keepdim)
 
+    @numpy_names
     def amin(self, dim=(), keepdim=False):
         """The smallest entry along dim (all dims when dim is () or None); ties split the
         gradient evenly, as amax."""
@@ -504,6 +511,7 @@ class TensorMethods:
         with np.errstate(invalid="ignore", divide="ignore"):  # NaN stays NaN
             return display_as(spread / count + base, f"{name.capitalize()}Backward0")
 
+    @numpy_names
     def logsumexp(self, dim, keepdim=False):
         """log Σ exp(x) along dim, computed as m + log Σ exp(x − m) with m the (constant)
         maximum, so no exponential overflows; its gradient is softmax(x) along dim."""
@@ -519,6 +527,7 @@ class TensorMethods:
         return display_as(total + (shift if keepdim else shift.reshape(total.shape)),
                           "LogsumexpBackward0")
 
+    @numpy_names
     def prod(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, dtype=None):
         """The product of the entries along dim (of all entries when None); int64 for integer
         and bool tensors, as sum.  Multiplied pairwise, halving the axis each round (log₂ n
@@ -556,6 +565,7 @@ class TensorMethods:
             out = self.clone()
         return display_as(out, "ProdBackward1")
 
+    @numpy_names
     def cumsum(self, dim, *, dtype=None):
         """Running sums along dim: out[i] = x[0] + … + x[i] (int64 for integer and bool
         tensors).  Built as a scan of log₂ n rounds, each adding a copy shifted by 1, 2, 4,
@@ -696,6 +706,7 @@ class TensorMethods:
         return display_as(where(keep, self, np.zeros((), self._data.dtype)),
                           f"{name.capitalize()}Backward0")
 
+    @numpy_names
     def gather(self, dim, index, *, sparse_grad=False):
         """out[i][j] = self[index[i][j]][j] (dim 0), self[i][index[i][j]] (dim 1), …: index
         has self's number of dims and picks along dim; the gradient adds back at the picks."""
@@ -758,9 +769,11 @@ class TensorMethods:
         out = without_gradient(np.asarray(fn(self._data), dtype=self._data.dtype), self)
         return display_as(out, f"{name.capitalize()}Backward0")  # PyTorch's name, e.g. Sign
 
+    @numpy_names
     def argmax(self, dim=None, keepdim=False):
         return self._arg(np.argmax, "argmax", dim, keepdim)
 
+    @numpy_names
     def argmin(self, dim=None, keepdim=False):
         return self._arg(np.argmin, "argmin", dim, keepdim)
 
@@ -785,10 +798,12 @@ class TensorMethods:
             out = np.expand_dims(out, d)
         return Tensor._wrap(np.asarray(out, dtype=np.int64))
 
+    @numpy_names
     def all(self, dim=None, keepdim=False):
         """True where every entry (along dim, or of the whole tensor) is nonzero: a bool tensor."""
         return self._test(np.all, "all", dim, keepdim)
 
+    @numpy_names
     def any(self, dim=None, keepdim=False):
         """True where some entry (along dim, or of the whole tensor) is nonzero: a bool tensor."""
         return self._test(np.any, "any", dim, keepdim)
@@ -878,12 +893,14 @@ class TensorMethods:
             raise NotImplementedError("abs(): not implemented for bool tensors (as in PyTorch)")
         return more_ops.Abs.apply(self)
 
+    @numpy_names
     def var(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
         """Σ (x − mean)² / (N − correction) over `dim` (all entries when None); correction=1
         (unbiased) by default, as PyTorch.  N ≤ correction: see _variance_without_freedom."""
         v, _ = self._variance("var", dim, correction, keepdim, unbiased)
         return display_as(v, "VarBackward0")
 
+    @numpy_names
     def std(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
         """√var: the standard deviation over `dim`, unbiased by default, as PyTorch.
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import display_names, more_ops
 from .autograd import display_as
-from .arguments import _as_operand, _check_broadcast_to, _normalize_dim
+from .arguments import _as_operand, _check_broadcast_to, _normalize_dim, numpy_names
 from .modes import is_grad_enabled
 
 Tensor = None  # the Tensor class, bound by tensor.py (this module sits below it)
@@ -270,6 +270,7 @@ class InPlaceAndViews:
             start += s
         return tuple(pieces)
 
+    @numpy_names
     def chunk(self, chunks, dim=0):
         if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be an int greater than 0, got: "
