@@ -181,6 +181,37 @@ def test_default_collate_follows_pytorchs_rules():
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+def test_the_containers_of_a_batch_are_pytorchs():
+    """Strings stay as they came (a field's tuple, a dataset's list), tuples become lists;
+    without batching a tuple sample becomes a list: the types PyTorch gives, so code that
+    appends to a batch or compares it with a list behaves the same."""
+    def batches(lib):
+        X = lib.arange(6.0).reshape(3, 2)
+        D = lib.utils.data
+        found = []
+        for dataset, batch_size in (([("a", 1), ("b", 2)], 2), (["a", "b", "c"], 2),
+                                    (D.TensorDataset(X, lib.tensor([0, 1, 0])), 2),
+                                    (D.TensorDataset(X), None), ([(X[0], "a")], None),
+                                    ([[1, "a"]], None), ([{"k": (1, "z")}], None)):
+            batch = next(iter(D.DataLoader(dataset, batch_size=batch_size)))
+            found.append(_shape_of(batch))
+        return found
+    ours, theirs = batches(tg), batches(torch)
+    assert ours == theirs and len(ours) == 7
+    assert ours[0] == ["list", ["tuple", "'a'", "'b'"], "Tensor"]
+
+
+def _shape_of(value):
+    """The nesting of containers and leaves, by type name (a tensor's values left out)."""
+    if isinstance(value, (tg.Tensor, torch.Tensor)):
+        return "Tensor"
+    if isinstance(value, dict):
+        return ["dict"] + [(key, _shape_of(v)) for key, v in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [type(value).__name__] + [_shape_of(v) for v in value]
+    return repr(value)
+
+
 def test_default_collate_errors_are_clear():
     with pytest.raises(RuntimeError, match="equal size"):
         default_collate([(1, 2), (3,)])

@@ -23,6 +23,7 @@ import tinygrad_edu
 import tinygrad_edu.nn as nn
 from tinygrad_edu.__main__ import SimpleNN
 from tinygrad_edu.nn import functional as F
+from tinygrad_edu.scope import NotInEngine
 
 import seed_network
 
@@ -327,6 +328,119 @@ def test_registration_on_assignment():
     with pytest.raises(AttributeError, match="'Net' object has no attribute 'w'"):
         net.w
     assert "sub" in dir(net)
+
+
+def test_reassigning_a_parameter_or_a_child_keeps_its_place_as_in_pytorch():
+    """lin.weight = Parameter(…) and model.fc1 = Linear(…) replace an entry in place: the
+    order of parameters(), state_dict(), children and a Sequential's forward stays."""
+    results = []
+    for lib, lib_nn in ((tinygrad_edu, nn), (torch, torch.nn)):
+        lin = lib_nn.Linear(2, 3)
+        lin.weight = lib_nn.Parameter(lib.ones(3, 2))
+        model = lib_nn.Sequential(OrderedDict([("fc1", lib_nn.Linear(2, 3)), ("act", lib_nn.ReLU()),
+                                               ("fc2", lib_nn.Linear(3, 1))]))
+        model.fc1 = lib_nn.Linear(2, 3)
+        model.act = lib_nn.Tanh()
+        model.register_buffer("steps", lib.zeros(1))
+        model.steps = lib.ones(1)
+        results.append([[tuple(p.shape) for p in lin.parameters()], list(lin.state_dict()),
+                        [n for n, _ in model.named_children()], list(model.state_dict()),
+                        tuple(model(lib.ones(4, 2)).shape), repr(model)])
+    assert results[0] == results[1]
+    assert results[0][0] == [(3, 2), (3,)] and results[0][2] == ["fc1", "act", "fc2"]
+
+
+def _hooked_run(lib, lib_nn):
+    """Forward hooks and pre-hooks in PyTorch's forms, run on a fixed model: what each hook
+    saw and returned, in order.  The same source for both libraries."""
+    model = lib_nn.Sequential(lib_nn.Linear(2, 3), lib_nn.ReLU(), lib_nn.Linear(3, 1))
+    with lib.no_grad():
+        for p, values in zip(model.parameters(), ([[1.0, -2.0], [0.5, 1.0], [-1.0, 0.25]],
+                                                  [0.1, -0.2, 0.3], [[1.0, -1.0, 2.0]], [0.5])):
+            p.copy_(lib.tensor(values))
+    x = lib.tensor([[1.0, 2.0], [-3.0, 0.5], [0.25, -1.0], [2.0, 2.0]])
+    seen = []
+    record = model[1].register_forward_hook(
+        lambda m, args, out: seen.append(("relu out", out.detach().numpy().tolist())))
+    first = model[1].register_forward_hook(
+        lambda m, args, out: seen.append(("first", len(args))), prepend=True)
+    scale = model[2].register_forward_hook(lambda m, args, out: out * 10)  # replaces the output
+    shift = model[0].register_forward_pre_hook(lambda m, args: args[0] + 1)  # one value: (x+1,)
+    keyword = model[2].register_forward_pre_hook(
+        lambda m, args, kwargs: ((args[0] * 2,), kwargs), with_kwargs=True)
+    after = model[2].register_forward_hook(
+        lambda m, args, kwargs, out: seen.append(("kw", sorted(kwargs))), with_kwargs=True)
+    hooked = model(x)
+    hooked.sum().backward()  # the gradient flows through what the hooks returned
+    seen.append(("grad", model[0].weight.grad.numpy().tolist()))
+    for handle in (record, first, scale, shift, keyword, after):
+        handle.remove()
+    plain = model(x)
+    with model[0].register_forward_hook(lambda m, args, out: out * 0):
+        zeroed = model(x)
+    again = model(x)
+    return [seen, hooked.detach().numpy().tolist(), plain.detach().numpy().tolist(),
+            zeroed.detach().numpy().tolist(), again.detach().numpy().tolist()]
+
+
+def test_forward_hooks_and_pre_hooks_run_as_in_pytorch():
+    ours, theirs = _hooked_run(tinygrad_edu, nn), _hooked_run(torch, torch.nn)
+    assert [entry[0] for entry in ours[0]] == ["first", "relu out", "kw", "grad"]
+    assert [entry[0] for entry in ours[0]] == [entry[0] for entry in theirs[0]]
+    for (_, a), (_, b) in zip(ours[0], theirs[0]):
+        np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-6)
+    for a, b in zip(ours[1:], theirs[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    # removed hooks are gone; with layer 0's output zeroed, the model gives its last bias, 0.5
+    assert ours[1] != ours[2] and ours[2] == ours[4] and ours[3] == [[0.5]] * 4
+
+
+def test_a_pre_hook_with_kwargs_must_return_args_and_kwargs():
+    for lib, lib_nn in ((tinygrad_edu, nn), (torch, torch.nn)):
+        layer = lib_nn.Linear(2, 1)
+        layer.register_forward_pre_hook(lambda m, args, kwargs: args, with_kwargs=True)
+        with pytest.raises(RuntimeError, match="forward pre-hook must return None or a tuple "
+                                               r"of \(new_args, new_kwargs\)"):
+            layer(lib.ones(1, 2))
+
+
+def test_get_submodule_parameter_and_buffer_as_in_pytorch():
+    def walk(lib_nn):
+        model = lib_nn.Sequential(OrderedDict([
+            ("body", lib_nn.Sequential(lib_nn.Linear(2, 3), lib_nn.BatchNorm1d(3))),
+            ("head", lib_nn.Linear(3, 1))]))
+        found = [type(model.get_submodule("body.1")).__name__, model.get_submodule("") is model,
+                 tuple(model.get_parameter("body.0.weight").shape),
+                 tuple(model.get_buffer("body.1.running_mean").shape)]
+        for ask, target in (("get_submodule", "body.7"), ("get_submodule", "head.weight"),
+                            ("get_parameter", "head.nothing"), ("get_parameter", "body.1"),
+                            ("get_buffer", "head.weight")):
+            with pytest.raises(AttributeError) as error:
+                getattr(model, ask)(target)
+            found.append(str(error.value))
+        return found
+    ours, theirs = walk(nn), walk(torch.nn)
+    assert ours == theirs
+    assert ours[:4] == ["BatchNorm1d", True, (3, 2), (3,)]
+
+
+def test_a_module_method_pytorch_has_and_the_engine_lacks_says_so():
+    layer = nn.Linear(2, 1)
+    with pytest.raises(NotInEngine, match="register_full_backward_hook.*retain_grad"):
+        layer.register_full_backward_hook(lambda *args: None)
+    assert not hasattr(layer, "register_full_backward_hook")
+    with pytest.raises(AttributeError, match="^'Linear' object has no attribute 'wieght'$"):
+        layer.wieght  # the learner's own typo: Python's plain message, as PyTorch's
+
+    class Forgot(nn.Module):
+        def __init__(self):
+            pass  # no super().__init__()
+
+        def forward(self, x):
+            return x
+
+    with pytest.raises(AttributeError, match=r"call super\(\).__init__\(\) first in Forgot"):
+        Forgot()(tinygrad_edu.ones(1))
 
 
 def test_registration_errors_match_pytorch():

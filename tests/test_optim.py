@@ -98,6 +98,8 @@ CONFIGS = {
                                                        dampening=0.3)),
     "adam-weight-decay": (50, lambda lib, p: lib.optim.Adam(plist(p), lr=0.01,
                                                             weight_decay=0.1)),
+    "adam-decoupled-weight-decay": (50, lambda lib, p: lib.optim.Adam(
+        plist(p), lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),  # AdamW's rule
     "adam-amsgrad-betas": (50, lambda lib, p: lib.optim.Adam(plist(p), lr=0.02,
                                                              betas=(0.8, 0.99), eps=1e-6,
                                                              amsgrad=True)),
@@ -291,18 +293,64 @@ def test_param_groups_are_dicts_with_defaults_filled_in():
     torch_opt = torch.optim.Adam([torch.zeros(2, requires_grad=True)], lr=0.01,
                                  betas=(0.8, 0.9))
     torch_group = torch_opt.param_groups[0]
+    assert list(torch_group) == list(g0)  # every key PyTorch keeps, in its order
     for key, value in g0.items():
         if key != "params":
             assert torch_group[key] == value, key
 
 
-def test_repr_shows_each_group_as_pytorch():
-    ours = repr(optim.SGD([tg.zeros(1, requires_grad=True)], lr=0.01, momentum=0.9))
-    theirs = repr(torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.01, momentum=0.9))
-    our_keys = {line.split(":")[0].strip() for line in ours.splitlines() if ": " in line}
-    kept = [line for line in theirs.splitlines()
-            if ": " not in line or line.split(":")[0].strip() in our_keys]
-    assert ours.splitlines() == kept
+@pytest.mark.parametrize("make", [
+    lambda lib, p: lib.optim.SGD(p, lr=0.01, momentum=0.9, foreach=False),
+    lambda lib, p: lib.optim.Adam(p, amsgrad=True, fused=False, capturable=True),
+    lambda lib, p: lib.optim.RMSprop(p, 0.01, 0.9, 1e-6, 0, 0.5, True, False, None, True),
+    lambda lib, p: lib.optim.Adam([{"params": p[:1]}, {"params": p[1:], "lr": 0.5}])])
+def test_repr_shows_each_group_as_pytorch(make):
+    """print(optimizer): every key of every group, PyTorch's implementation choices (foreach,
+    fused, capturable) included, as PyTorch prints them."""
+    ours = repr(make(tg, [tg.zeros(1, requires_grad=True), tg.zeros(2, requires_grad=True)]))
+    theirs = repr(make(torch, [torch.zeros(1, requires_grad=True),
+                               torch.zeros(2, requires_grad=True)]))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("cls", ["SGD", "Adam", "RMSprop"])
+def test_differentiable_steps_are_refused_clearly(cls):
+    with pytest.raises(NotImplementedError, match="differentiable=True.*not in the engine"):
+        getattr(optim, cls)([tg.zeros(1, requires_grad=True)], differentiable=True)
+
+
+def test_named_parameters_are_taken_as_pytorch_takes_them():
+    """optim.SGD(model.named_parameters(), …): the names kept as each group's param_names,
+    the training the same; names in some groups and not in others refused, as in PyTorch."""
+    runs = []
+    for lib in (tg, torch):
+        lib.manual_seed(0)
+        model = lib.nn.Linear(2, 1)
+        with lib.no_grad():
+            model.weight.copy_(lib.tensor([[0.5, -1.0]]))
+            model.bias.fill_(0.25)
+        opt = lib.optim.SGD(model.named_parameters(), lr=0.1, momentum=0.9)
+        X, y = lib.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]]), lib.tensor([[1.0], [0.0], [2.0]])
+        losses = []
+        for _ in range(5):
+            loss = ((model(X) - y) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        errors = []
+        for bad in (lambda: lib.optim.SGD([("w", model.weight), model.bias], lr=0.1),
+                    lambda: opt.add_param_group({"params": [lib.zeros(1, requires_grad=True)]}),
+                    lambda: lib.optim.Adam(model.parameters()).add_param_group(
+                        {"params": [("x", lib.zeros(1, requires_grad=True))]})):
+            with pytest.raises(ValueError) as error:
+                bad()
+            errors.append(str(error.value).split(": ", 1)[-1])
+        runs.append([losses, opt.param_groups[0]["param_names"], repr(opt),
+                     opt.state_dict()["param_groups"], errors])
+    np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-6)
+    assert runs[0][1:] == runs[1][1:]
+    assert runs[0][1] == ["weight", "bias"]
 
 
 # ----- state_dict -----------------------------------------------------------------------------

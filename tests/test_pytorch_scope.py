@@ -1940,7 +1940,7 @@ def _namespace_status():
 
 def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
     engines = {"torch": tg, "torch.nn": tg.nn, "torch.nn.functional": tg_F,
-               "torch.Tensor": tg.tensor([1.0])}
+               "torch.Tensor": tg.tensor([1.0]), "torch.nn.Module": tg.nn.Linear(2, 1)}
     checked = 0
     for title, s in _namespace_status().items():
         if title not in engines:

@@ -119,6 +119,23 @@ def test_requires_grad_is_kept(tmp_path):
     assert loaded[0].requires_grad and loaded[0].is_leaf and not loaded[1].requires_grad
 
 
+def test_a_parameter_comes_back_a_parameter_as_in_pytorch(tmp_path):
+    """torch.save({'p': nn.Parameter(…)}) and load: a Parameter again (frozen or not), as
+    PyTorch's load gives; a plain tensor stays plain."""
+    frozen = tg.nn.Parameter(tg.tensor([3.0]), requires_grad=False)
+    loaded = round_trip({"p": tg.nn.Parameter(tg.tensor([1.0, 2.0])), "frozen": frozen,
+                         "plain": tg.tensor([1.0], requires_grad=True)}, tmp_path)
+    torch.save({"p": torch.nn.Parameter(torch.tensor([1.0, 2.0])),
+                "frozen": torch.nn.Parameter(torch.tensor([3.0]), requires_grad=False),
+                "plain": torch.tensor([1.0], requires_grad=True)}, tmp_path / "theirs.pt")
+    theirs = torch.load(tmp_path / "theirs.pt")
+    for key in ("p", "frozen", "plain"):
+        assert type(loaded[key]).__name__ == type(theirs[key]).__name__, key
+        assert loaded[key].requires_grad == theirs[key].requires_grad, key
+        assert loaded[key].tolist() == theirs[key].tolist(), key
+    assert type(loaded["p"]) is tg.nn.Parameter and type(loaded["plain"]) is tg.Tensor
+
+
 tensors = st.builds(
     lambda dtype, shape, seed: tg.from_numpy(np.asarray(
         np.random.default_rng(seed).standard_normal(shape) * 100).astype(dtype)),

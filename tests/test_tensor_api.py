@@ -651,6 +651,21 @@ def test_numpy_names_where_pytorch_refuses_them(call):
     same_error(lambda L: call(L, L.tensor(data(2, 3, 4))), TypeError)
 
 
+@pytest.mark.parametrize("call", [
+    lambda L, x: x.softmax(1, dtype=L.float64), lambda L, x: x.log_softmax(-1, L.float64),
+    lambda L, x: L.softmax(x, 0, dtype=L.float64), lambda L, x: L.log_softmax(x, 1, L.float32)])
+def test_softmax_with_a_dtype_converts_first_as_pytorch(call):
+    check(call, data(2, 3))  # float32 in: the value in the dtype asked for, ∂ back in float32
+
+
+def test_softmax_of_an_integer_tensor_is_refused_as_in_pytorch():
+    for call in (lambda L: L.tensor([1, 2, 3]).softmax(0),
+                 lambda L: L.nn.functional.log_softmax(L.tensor([[True]]), 1)):
+        assert same_error(call) is NotImplementedError  # (a RuntimeError, as in PyTorch)
+    assert_same(tg.tensor([1, 2, 3]).softmax(0, dtype=tg.float32),
+                torch.tensor([1, 2, 3]).softmax(0, dtype=torch.float32))
+
+
 def test_numpy_names_keep_the_signature_and_name_both_names_when_both_are_given():
     import inspect
     assert list(inspect.signature(tg.Tensor.sum).parameters) == ["self", "dim", "keepdim", "dtype"]
@@ -1509,6 +1524,24 @@ def test_where():
                 torch.where(torch.tensor([True, False]), torch.tensor([1, 2]),
                             torch.tensor([1.5, 2.5])))
     same_error(lambda L: L.where(L.tensor([1, 0]), L.ones(2), L.zeros(2)))
+
+
+@pytest.mark.parametrize("condition", [
+    np.array([[0.0, 3.0, 0.0], [5.0, 0.0, -1.0]]), np.array([[True, False], [False, True]]),
+    np.array([1, 0, 2]), np.array(True), np.array(0.0), np.zeros((2, 0, 3)),
+    data(2, 3, 4, seed=7) > 0.5])
+def test_where_with_the_condition_alone_gives_indices_as_pytorch(condition):
+    """torch.where(M): one int64 tensor of indices per dimension (rows, cols = where(M)), which
+    index the entries where M holds."""
+    ours, theirs = tg.where(tg.tensor(condition)), torch.where(torch.tensor(condition))
+    assert isinstance(ours, tuple) and len(ours) == len(theirs) == max(condition.ndim, 1)
+    for o, t in zip(ours, theirs):
+        assert_same(o, t)
+    x = data(*condition.shape, seed=3)
+    if condition.ndim:
+        assert_same(tg.tensor(x)[tg.where(tg.tensor(condition))],
+                    torch.tensor(x)[torch.where(torch.tensor(condition))])
+    same_error(lambda L: L.where(L.tensor(condition), L.tensor(x)), TypeError)
 
 
 def test_maximum_with_backward_and_ties():

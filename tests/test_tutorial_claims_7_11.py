@@ -6,7 +6,8 @@ way: PyTorch on the same weights and data, NumPy by hand, or the formula `deriva
 07  the classifier the lesson trains learns the two clouds, exactly as PyTorch trains it from
     the same start; BCELoss is −mean[y log p + (1 − y) log(1 − p)].
 08  layer1.weight.grad is PyTorch's gradient on the same batch; the full-batch gradient shrinks
-    with training (judged by PyTorch); the dead-ReLU network has loss log 2 and zero gradient.
+    with training (judged by PyTorch); the dead-ReLU network has loss log 2 and zero gradient;
+    a forward hook on the ReLU sees H₁ as NumPy computes it, and no unit on in the dead one.
 09  ∂L/∂W₂ = (∂L/∂Z₂)ᵀ H₁ (derived), its column form Σᵢ δ₂⁽ⁱ⁾ h₁⁽ⁱ⁾ᵀ, and the engine's
     backward() all equal PyTorch's autograd.
 10  gradcheck separates a wrong backward from a right one (by NumPy central differences), and
@@ -186,6 +187,39 @@ def test_08_dead_relu_network_has_zero_gradient_at_coin_toss_loss():
         with lib.no_grad():
             accuracy = ((model(lib.from_numpy(points)) > 0.5).float().numpy() == labels).mean()
         assert accuracy == 0.5
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_08_a_forward_hook_sees_h1_and_counts_the_units_on_as_numpy_and_pytorch(seed):
+    """The lesson's hook on the ReLU records (H₁ > 0).mean(): H₁ = relu(X W₁ᵀ + b₁) by NumPy,
+    the same fraction from PyTorch's hook on the same weights, and 0 for the dead network."""
+    points, _ = clouds(seed)
+    tg.manual_seed(seed)
+    ours = mlp(tg, (2, 5, 1), sigmoid_output=True)
+    twin = mlp(torch, (2, 5, 1), sigmoid_output=True)
+    state = numpy_state(ours)
+    twin.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    by_hand = np.maximum(points @ state["0.weight"].T + state["0.bias"], 0)
+    fractions = []
+    for lib, model in ((tg, ours), (torch, twin)):
+        seen = []
+        watch = model[1].register_forward_hook(
+            lambda module, inputs, h1: seen.append(h1.detach().numpy().copy()))
+        model(lib.from_numpy(points))
+        watch.remove()
+        model(lib.from_numpy(points))  # removed: nothing more is recorded
+        assert len(seen) == 1
+        np.testing.assert_allclose(seen[0], by_hand, rtol=1e-5, atol=1e-6)
+        fractions.append((seen[0] > 0).mean())
+        with lib.no_grad():
+            model[0].bias.fill_(-100.0)
+        seen.clear()
+        model[1].register_forward_hook(
+            lambda module, inputs, h1: seen.append(h1.detach().numpy()))
+        model(lib.from_numpy(points))
+        assert not np.any(seen[0])  # the dead network: no unit on for any point
+    assert fractions[0] == fractions[1] == (by_hand > 0).mean()
+    assert 0 < fractions[0] < 1
 
 
 # --------------------------------------------------------------------------------------------

@@ -736,9 +736,17 @@ def minimum(input, other, *, out=None):
                               _tensor_arg(other, "minimum", "other", 2)), out, "minimum")
 
 
-def where(condition, input, other, *, out=None):
+def where(condition, input=NOT_GIVEN, other=NOT_GIVEN, *, out=None):
     """input where condition holds, else other: all three broadcast together; input and
-    other may be numbers."""
+    other may be numbers.  where(condition) alone gives where it holds (is nonzero), as
+    PyTorch's: one int64 tensor of indices per dimension, rows, cols = torch.where(M)."""
+    if input is NOT_GIVEN and other is NOT_GIVEN and out is None:
+        held = _tensor_arg(condition, "where", "condition")._data
+        return tuple(Tensor._wrap(indices.astype(np.int64)) for indices in
+                     np.nonzero(np.atleast_1d(held)))  # (a 0-d condition counts as 1-d)
+    if input is NOT_GIVEN or other is NOT_GIVEN:
+        raise TypeError("where() takes a condition alone (where it holds) or a condition, "
+                        "input and other (input where it holds, else other)")
     return _into_out(_where(condition, input, other), out, "where")
 
 

@@ -131,6 +131,9 @@ class Optimizer:
             params = list(params)
         if not params:
             raise ValueError(f"{name}: {where} has an empty parameter list")
+        param_names = self._names_of(params, name)
+        if param_names is not None:  # model.named_parameters(): (name, tensor) pairs
+            params = [p for _, p in params]
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(
@@ -150,7 +153,15 @@ class Optimizer:
                     f"once; each parameter may appear only once across all parameter groups")
             seen.add(id(p))
 
+        named_groups = {"param_names" in group for group in self.param_groups}
+        if named_groups and named_groups != {param_names is not None}:
+            raise ValueError(
+                f"all optimizer param groups should be with/without names. cannot add param "
+                f"group {'with' if param_names is not None else 'without'} names to the "
+                f"optimizer")
         group = {"params": params}
+        if param_names is not None:
+            group["param_names"] = param_names
         for key, value in param_group.items():
             if key != "params":
                 group[key] = value
@@ -163,12 +174,31 @@ class Optimizer:
         self._check_options(group)
         self.param_groups.append(group)
 
+    @staticmethod
+    def _names_of(params, name):
+        """The names when params are (name, tensor) pairs, as model.named_parameters() gives
+        (PyTorch keeps them as the group's 'param_names'); None when they are tensors."""
+        named = [isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in params]
+        if not any(named):
+            return None
+        if not all(named):
+            raise ValueError(f"{name}: all optimizer params should be with/without names. Some "
+                             f"param names are missing")
+        return [p_name for p_name, _ in params]
+
     def _check_options(self, options):
         """Validate one group's hyperparameters: number_options, then each optimizer's own
-        rules (a subclass extends this)."""
+        rules (a subclass extends this).  foreach, fused and capturable choose how PyTorch
+        runs a step (one kernel over many tensors, CUDA graphs), not what it computes: they are
+        kept as PyTorch keeps them, and a step here is the same loop either way.
+        differentiable=True, a step recorded in the graph, would change what a step is."""
         for key, bounds in self.number_options:
             _check_number(self._LABELS.get(key, key), options[key], type(self).__name__,
                           **bounds)
+        if options.get("differentiable"):
+            raise NotImplementedError(
+                f"{type(self).__name__}(differentiable=True), a step recorded in the graph to "
+                f"differentiate through the optimizer, is not in the engine")
 
     # ----- gradients ---------------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
@@ -317,11 +347,13 @@ class Optimizer:
         return Tensor._wrap(arr)
 
     def __repr__(self):
-        lines = [f"{type(self).__name__} ("]
+        """PyTorch's layout: each group after a blank line, its options sorted by name."""
+        text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
-        return "\n".join(lines) + "\n)"
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {key}: {group[key]}\n" for key in sorted(group)
+                            if key != "params")
+        return text + ")"
 
 
 class SGD(Optimizer):
@@ -339,10 +371,12 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     number_options = (("lr", {}), ("momentum", {}), ("dampening", {"low": float("-inf")}),
                       ("weight_decay", {}))
@@ -386,7 +420,8 @@ class Adam(Optimizer):
     For each parameter w with gradient g, step t = 1, 2, … does (PyTorch's rule):
 
         g ← −g                                  if maximize
-        g ← g + weight_decay · w                if weight_decay ≠ 0   (L2 penalty)
+        g ← g + weight_decay · w                if weight_decay ≠ 0   (L2 penalty), or
+        w ← w · (1 − lr · weight_decay)         with decoupled_weight_decay (AdamW's rule)
         m ← m + (1 − β₁) · (g − m)              running mean of g (= β₁·m + (1 − β₁)·g)
         v ← β₂ · v + (1 − β₂) · g ⊙ g           running mean of g²
         v̂ ← max(v̂, v) if amsgrad, else v
@@ -398,9 +433,12 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
         self._check_options(defaults)
         defaults["betas"] = tuple(float(b) for b in betas)
         super().__init__(params, defaults)
@@ -435,7 +473,9 @@ class Adam(Optimizer):
             t = float(step_count)
             if group["maximize"]:
                 g = -g
-            if weight_decay != 0:
+            if weight_decay != 0 and group["decoupled_weight_decay"]:
+                w *= 1 - lr * weight_decay  # AdamW: the weight decays, apart from the moments
+            elif weight_decay != 0:
                 g = g + weight_decay * w
             m = _array(state["exp_avg"])
             v = _array(state["exp_avg_sq"])
@@ -471,10 +511,12 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered,
-                                      maximize=maximize))
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=centered, weight_decay=weight_decay,
+                                      capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     number_options = (("lr", {}), ("eps", {}), ("momentum", {}), ("weight_decay", {}),
                       ("alpha", {}))

@@ -100,6 +100,7 @@ _NAMESPACES = {"tinygrad_edu": ("torch", TORCH), "tinygrad_edu.nn": ("torch.nn",
                "tinygrad_edu.nn.functional": ("torch.nn.functional", FUNCTIONAL),
                "Tensor": ("torch.Tensor", {group: names for group, names in TORCH.items()
                                            if group not in TENSOR_EXCLUDED}),
+               "nn.Module": ("torch.nn.Module", {}),
                "tinygrad_edu.nn.init": ("torch.nn.init", {}),
                "tinygrad_edu.optim": ("torch.optim", {}),
                "tinygrad_edu.autograd": ("torch.autograd", {}),
@@ -120,6 +121,9 @@ _AREAS = [
      "loop, `for group in optimizer.param_groups: group['lr'] = new_lr`"),
     (r"^Variable$", "Variable is PyTorch's old wrapper: a tensor made with requires_grad=True "
      "does its job"),
+    (r"backward(_pre)?_hook$", "backward hooks of modules are outside this engine: keep the "
+     "module's output, call out.retain_grad() before backward, and read out.grad after it (or "
+     "register_forward_hook to see activations)"),
     (r"(?i)cuda|mps|xpu|half|bfloat16|float16|complex|sparse|quantiz|distributed|compile|jit",
      "GPUs, other number formats and compilation are outside this engine: it runs float32/"
      "float64/int64/int32/bool on NumPy on the CPU"),
@@ -129,7 +133,8 @@ _AREAS = [
 def missing_attribute(module_name, name, namespace):
     """The NotInEngine error for `name` asked of a module, naming what it has nearby."""
     if name.startswith("_"):  # Python's and tools' own probes: no explanation
-        owner = "'Tensor' object" if module_name == "Tensor" else f"module {module_name!r}"
+        owner = (f"'{module_name}' object" if module_name in ("Tensor", "nn.Module") else
+                 f"module {module_name!r}")
         return AttributeError(f"{owner} has no attribute {name!r}")
     torch_name, groups = _NAMESPACES[module_name]
     present = sorted(n for n in namespace if not n.startswith("_"))

@@ -16,6 +16,7 @@ ints), OrderedDicts stay ordered. Plain JSON values are None, bools, ints, float
 
     {"list": [v, …]}   {"tuple": [v, …]}   {"dict": [[key, value], …], "ordered": true}
     {"tensor": "tensor_0", "requires_grad": true}   {"ndarray": "tensor_1"}
+    {"tensor": "tensor_2", "requires_grad": true, "parameter": true}   (an nn.Parameter)
 
 Why not pickle (as torch.save does): unpickling a file can run any code its author chose.
 ``load`` reads arrays with ``allow_pickle=False`` and JSON, so an untrusted file can at worst
@@ -37,6 +38,12 @@ from .tensor import Tensor
 from .tensor_methods import check_device
 
 __all__ = ["save", "load"]
+
+
+def _parameter_class():
+    """nn.Parameter (nn is imported after this module, and builds on Tensor as it does)."""
+    from .nn.module import Parameter
+    return Parameter
 
 FORMAT_NAME = "tinygrad_edu.save"
 FORMAT_VERSION = 1
@@ -92,6 +99,8 @@ class _Encoder:
             out = {"tensor": self._store(value, value._data, where)}
             if value.requires_grad:
                 out["requires_grad"] = True
+            if isinstance(value, _parameter_class()):
+                out["parameter"] = True
             return out
         if isinstance(value, np.ndarray):
             return {"ndarray": self._store(value, value, where)}
@@ -302,5 +311,7 @@ class _Decoder:
                     raise _Refused(f"the tensor at {where} is marked requires_grad but has the "
                                    f"non-floating dtype {arr.dtype}")
                 value.requires_grad_(True)
+            if node.get("parameter"):
+                value = _parameter_class()(value, requires_grad=value.requires_grad)
         self.loaded[name] = value
         return value

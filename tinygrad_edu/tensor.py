@@ -268,24 +268,26 @@ class Tensor(TensorMethods, InPlaceAndViews):
         return self._float_unary(ops.Sigmoid)
 
     @numpy_names
-    def softmax(self, dim):
-        return self._softmax(ops.Softmax, "softmax", dim)
+    def softmax(self, dim, dtype=None):
+        return self._softmax(ops.Softmax, "softmax", dim, dtype)
 
     @numpy_names
-    def log_softmax(self, dim):
-        return self._softmax(ops.LogSoftmax, "log_softmax", dim)
+    def log_softmax(self, dim, dtype=None):
+        return self._softmax(ops.LogSoftmax, "log_softmax", dim, dtype)
 
-    def _softmax(self, op, name, dim):
+    def _softmax(self, op, name, dim, dtype):
         if dim is None:
             raise TypeError(f"{name}() needs dim= (the axis whose entries sum to one)")
-        if not self.dtype.is_floating_point:
-            raise RuntimeError(f"{name}: expected a floating point tensor, got {self.dtype.name}")
-        d = _normalize_dim(dim, self.ndim, name)
-        if self.ndim == 0:
-            return autograd.display_as(op.apply(self.reshape(1), dim=0).reshape(()),
+        t = self if dtype is None else self.to(dtype)  # dtype=: the input converted first
+        if not t.dtype.is_floating_point:  # (PyTorch's error type, a RuntimeError too)
+            raise NotImplementedError(f"{name}: expected a floating point tensor, got "
+                                      f"{t.dtype.name} (call .float() first, or pass dtype=)")
+        d = _normalize_dim(dim, t.ndim, name)
+        if t.ndim == 0:
+            return autograd.display_as(op.apply(t.reshape(1), dim=0).reshape(()),
                                        "SoftmaxBackward0" if name == "softmax" else
                                        "LogSoftmaxBackward0")
-        return op.apply(self, dim=d)
+        return op.apply(t, dim=d)
 
     # ----- shape: results share storage with self, so views.py marks them as views ------------
     def reshape(self, *shape):

@@ -1,8 +1,10 @@
-"""torch.Tensor's public attribute names in PyTorch 2.13.0+cpu, recorded by
-``python -m tools.coverage`` (do not edit by hand; tests/test_pytorch_scope.py fails when stale).
+"""torch.Tensor's and torch.nn.Module's public attribute names in PyTorch 2.13.0+cpu,
+recorded by ``python -m tools.coverage`` (do not edit by hand; tests/test_pytorch_scope.py
+fails when stale).
 
-The package never imports torch: scope.py reads this list and stands a NotInEngine
-placeholder on the Tensor class for each name the engine does not have.
+The package never imports torch: scope.py reads NAMES and stands a NotInEngine placeholder
+on the Tensor class for each name the engine does not have; nn.Module's __getattr__ reads
+MODULE_NAMES to say the same of a Module method.
 """
 
 TORCH_VERSION = "2.13.0+cpu"
@@ -64,4 +66,15 @@ trace transpose transpose_ triangular_solve tril tril_ triu triu_ true_divide tr
 trunc_ type type_as unbind unflatten unfold uniform_ unique unique_consecutive unsafe_chunk
 unsafe_split unsafe_split_with_sizes unsqueeze unsqueeze_ untyped_storage values var vdot view
 view_as volatile vsplit where xlogy xlogy_ xpu zero_
+""".split()
+
+MODULE_NAMES = """
+T_destination add_module apply bfloat16 buffers call_super_init children compile cpu cuda double
+dump_patches eval extra_repr float forward get_buffer get_extra_state get_parameter
+get_submodule half ipu load_state_dict modules mtia named_buffers named_children named_modules
+named_parameters parameters register_backward_hook register_buffer register_forward_hook
+register_forward_pre_hook register_full_backward_hook register_full_backward_pre_hook
+register_load_state_dict_post_hook register_load_state_dict_pre_hook register_module
+register_parameter register_state_dict_post_hook register_state_dict_pre_hook requires_grad_
+set_extra_state set_submodule share_memory state_dict to to_empty train type xpu zero_grad
 """.split()

@@ -171,10 +171,12 @@ class InPlaceAndViews:
         return self._inplace(lambda old: old / other, "/=", other)
 
     def add_(self, other, alpha=1):
-        return self._inplace(lambda old: old + (other if alpha == 1 else other * alpha), "add_", other)
+        return self._inplace(lambda old: old + (other if alpha == 1 else other * alpha),
+                             "add_", other)
 
     def sub_(self, other, alpha=1):
-        return self._inplace(lambda old: old - (other if alpha == 1 else other * alpha), "sub_", other)
+        return self._inplace(lambda old: old - (other if alpha == 1 else other * alpha),
+                             "sub_", other)
 
     def mul_(self, other):
         return self._inplace(lambda old: old * other, "mul_", other)

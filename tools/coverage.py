@@ -4,10 +4,10 @@
                                        # tinygrad_edu/torch_tensor_names.py)
     python -m tools.coverage --check   # exit 1 if a file is not what this would write
 
-For four namespaces (torch, torch.nn, torch.nn.functional, torch.Tensor's methods) each name
-of issue 15's scope (tinygrad_edu/scope.py, the one list) is marked present or missing, then
-come the engine's names beyond the scope, then every other public name of the installed
-PyTorch, out of scope.  tests/test_pytorch_scope.py fails when the file is stale.
+For five namespaces (torch, torch.nn, torch.nn.functional, torch.Tensor's and nn.Module's
+methods) each name of issue 15's scope (tinygrad_edu/scope.py, the one list) is marked present
+or missing, then come the engine's names beyond the scope, then every other public name of the
+installed PyTorch, out of scope.  tests/test_pytorch_scope.py fails when the file is stale.
 PyTorch's public names: dir() without leading underscores and typing helpers, its imported
 modules left out (NumPy, math) and its own submodules read from the package instead.
 """
@@ -49,6 +49,7 @@ def namespaces():
         ("torch.nn.functional", torch.nn.functional, tinygrad_edu.nn.functional,
          scope.FUNCTIONAL),
         ("torch.Tensor", torch.Tensor, tinygrad_edu.Tensor, tensor_scope()),
+        ("torch.nn.Module", torch.nn.Module, tinygrad_edu.nn.Module, {}),
     ]
 
 
@@ -81,7 +82,8 @@ def public_names(title, obj):
 def engine_names(title, obj, theirs):
     """The engine's public names: a module's __all__ and whatever else of it PyTorch's
     namespace also names (torch.serialization, …); the Tensor's methods and properties."""
-    if title == "torch.Tensor":  # (a NotInEngine placeholder is in dir() but not there)
+    if title in ("torch.Tensor", "torch.nn.Module"):  # (a Tensor's NotInEngine placeholder
+        # is in dir() but not there)
         return {n for n in dir(obj) if not n.startswith("_") and has(obj, n)}
     names = set(obj.__all__)
     names |= {n for n, v in vars(obj).items() if n in theirs and type(v).__name__ != "module"}
@@ -154,25 +156,31 @@ def render():
 
 
 def render_tensor_names():
-    """tinygrad_edu/torch_tensor_names.py: torch.Tensor's public names, one data list."""
-    names = sorted(public_names("torch.Tensor", torch.Tensor))
+    """tinygrad_edu/torch_tensor_names.py: the public names of torch.Tensor and of
+    torch.nn.Module, two data lists."""
+    def listed(variable, names):
+        return [f'{variable} = """',
+                textwrap.fill(" ".join(sorted(names)), WIDTH - 4, break_long_words=False,
+                              break_on_hyphens=False),
+                '""".split()', ""]
     return "\n".join([
-        '"""torch.Tensor\'s public attribute names in PyTorch ' + torch.__version__ + ', '
-        'recorded by',
-        "``python -m tools.coverage`` (do not edit by hand; tests/test_pytorch_scope.py fails "
-        "when stale).",
+        '"""torch.Tensor\'s and torch.nn.Module\'s public attribute names in PyTorch '
+        + torch.__version__ + ',',
+        "recorded by ``python -m tools.coverage`` (do not edit by hand; "
+        "tests/test_pytorch_scope.py",
+        "fails when stale).",
         "",
-        "The package never imports torch: scope.py reads this list and stands a NotInEngine",
-        "placeholder on the Tensor class for each name the engine does not have.",
+        "The package never imports torch: scope.py reads NAMES and stands a NotInEngine "
+        "placeholder",
+        "on the Tensor class for each name the engine does not have; nn.Module's __getattr__ "
+        "reads",
+        "MODULE_NAMES to say the same of a Module method.",
         '"""',
         "",
         f'TORCH_VERSION = "{torch.__version__}"',
         "",
-        'NAMES = """',
-        textwrap.fill(" ".join(names), WIDTH - 4, break_long_words=False,
-                      break_on_hyphens=False),
-        '""".split()',
-        ""])
+        *listed("NAMES", public_names("torch.Tensor", torch.Tensor)),
+        *listed("MODULE_NAMES", [n for n in dir(torch.nn.Module) if not n.startswith("_")])])
 
 
 def main(argv):

@@ -14,9 +14,34 @@ import numpy as np
 from .. import dtypes as _dt
 from ..autograd import no_grad
 from ..tensor import Tensor
+from ..scope import missing_attribute
 from ..tensor_methods import parse_to_arguments
+from ..torch_tensor_names import MODULE_NAMES
 
 __all__ = ["Module", "Parameter"]
+
+
+class _RemovableHandle:
+    """What register_forward_hook returns: handle.remove() takes the hook away (also on leaving
+    ``with module.register_forward_hook(…):``)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks, hook, prepend, with_kwargs):
+        self.hooks, self.id = hooks, _RemovableHandle._next_id
+        _RemovableHandle._next_id += 1
+        hooks[self.id] = (hook, with_kwargs)
+        if prepend:
+            hooks.move_to_end(self.id, last=False)
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,6 +171,8 @@ class Module:
         object.__setattr__(self, "_buffers", _Registry(self.__dict__))
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", _Registry(self.__dict__))
+        object.__setattr__(self, "_forward_pre_hooks", collections.OrderedDict())
+        object.__setattr__(self, "_forward_hooks", collections.OrderedDict())
 
     # ----- calling ---------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -153,7 +180,45 @@ class Module:
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if not (self._forward_pre_hooks or self._forward_hooks):
+            return self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
+            if with_kwargs:
+                changed = hook(self, args, kwargs)
+                if changed is not None:
+                    if not (isinstance(changed, tuple) and len(changed) == 2):
+                        raise RuntimeError(
+                            f"forward pre-hook must return None or a tuple of (new_args, "
+                            f"new_kwargs), but got {changed}.")
+                    args, kwargs = changed
+            else:
+                changed = hook(self, args)
+                if changed is not None:
+                    args = changed if isinstance(changed, tuple) else (changed,)
+        output = self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(self._forward_hooks.values()):
+            changed = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if changed is not None:
+                output = changed
+        return output
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args) runs before each forward; what it returns (other than None)
+        replaces the positional arguments.  With with_kwargs=True, hook(module, args, kwargs)
+        returns None or (args, kwargs).  Returns a handle: handle.remove() takes it away."""
+        return _RemovableHandle(self._forward_pre_hooks, hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """hook(module, args, output) runs after each forward (to look at activations, e.g.
+        outs.append(output.detach())); what it returns (other than None) replaces the
+        output.  With with_kwargs=True: hook(module, args, kwargs, output).  Returns a handle:
+        handle.remove() takes it away."""
+        if always_call:
+            raise NotImplementedError(
+                "register_forward_hook(always_call=True) is not in the engine: a hook here runs "
+                "only after a forward that returned")
+        return _RemovableHandle(self._forward_hooks, hook, prepend, with_kwargs)
 
     # ----- registration ----------------------------------------------------------------
     def _registry(self, what):
@@ -217,11 +282,11 @@ class Module:
         d = self.__dict__
         if isinstance(value, Parameter):
             self._registry("parameters")
-            self._forget(name)
+            self._forget(name, keeping="_parameters")
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._registry("child modules")
-            self._forget(name)
+            self._forget(name, keeping="_modules")
             self._modules[name] = value
         else:
             # A name already registered takes only what its registry holds, or None (a new
@@ -239,11 +304,15 @@ class Module:
                     return
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
-        """Remove `name` from every registry and the plain attributes (before re-registering)."""
+    def _forget(self, name, keeping):
+        """Remove `name` from the plain attributes and every registry but `keeping`, the one it
+        is registered into next: a name it holds already keeps its place there, as in PyTorch
+        (lin.weight = Parameter(…) stays first in parameters(), model.fc1 = Linear(…) first
+        in a Sequential's order)."""
         self.__dict__.pop(name, None)
         for registry in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[registry].pop(name, None)
+            if registry != keeping:
+                self.__dict__[registry].pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def __setstate__(self, state):
@@ -265,6 +334,13 @@ class Module:
             entries = d.get(registry)
             if entries is not None and name in entries:
                 return entries[name]
+        if "_parameters" not in d:  # e.g. model(x) where __init__ forgot super().__init__()
+            raise AttributeError(
+                f"'{type(self).__name__}' object has no attribute '{name}': Module.__init__() "
+                f"was not called (call super().__init__() first in "
+                f"{type(self).__name__}.__init__)")
+        if name in MODULE_NAMES:  # a method of PyTorch's nn.Module the engine lacks
+            raise missing_attribute("nn.Module", name, dir(self))
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
@@ -301,6 +377,37 @@ class Module:
     def modules(self):
         for _, module in self.named_modules():
             yield module
+
+    def get_submodule(self, target):
+        """The module at a dotted path of names ('encoder.0'); '' is this module."""
+        module = self
+        for name in target.split(".") if target else ():
+            if not hasattr(module, name):
+                raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+            module = getattr(module, name)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{name}` is not an nn.Module")
+        return module
+
+    def get_parameter(self, target):
+        """The Parameter at a dotted path ('layer1.weight')."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        if not isinstance(getattr(module, name), Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return getattr(module, name)
+
+    def get_buffer(self, target):
+        """The buffer at a dotted path ('norm.running_mean')."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return getattr(module, name)
 
     def named_children(self):
         """(name, module) for the direct children only."""

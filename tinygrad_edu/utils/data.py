@@ -329,8 +329,9 @@ def default_collate(batch):
 
     Tensors → one tensor with a new first dimension (stack); NumPy arrays likewise;
     Python floats → a float64 tensor, ints → an int64 tensor, bools → a bool tensor;
-    strings stay a list; dicts → a dict of batches per key; tuples or lists (e.g. the
-    (x, y) pairs of a TensorDataset) → a list of batches, one per position.
+    strings stay as they came (the dataset's list, or the tuple of one field); dicts → a
+    dict of batches per key; tuples or lists (e.g. the (x, y) pairs of a TensorDataset) → a
+    list of batches, one per position.
     """
     if isinstance(batch, SampleBatch):
         return list(batch.fields)  # fetched as batched tensors already: nothing to stack
@@ -355,7 +356,7 @@ def default_collate(batch):
     if isinstance(elem, numbers.Number):  # int and bool: the dtype is inferred
         return tensor(batch)
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(elem, collections.abc.Mapping):
         collated = {key: default_collate([sample[key] for sample in batch]) for key in elem}
         try:
@@ -363,7 +364,7 @@ def default_collate(batch):
         except TypeError:
             return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple keeps its type
-        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
+        return type(elem)(*(default_collate(field) for field in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         for i, sample in enumerate(batch):
@@ -371,14 +372,15 @@ def default_collate(batch):
                 raise RuntimeError(
                     f"default_collate: each element in list of batch should be of equal size; "
                     f"sample 0 has {size} fields, sample {i} has {len(sample)}")
-        return [default_collate(list(field)) for field in zip(*batch)]
+        return [default_collate(field) for field in zip(*batch)]
     raise TypeError(
         f"default_collate: batch must contain tensors, NumPy arrays, numbers, dicts or lists; "
         f"found {type(elem).__name__}")
 
 
 def default_convert(sample):
-    """Without batching (batch_size=None): NumPy arrays become tensors, the rest stays."""
+    """Without batching (batch_size=None): NumPy arrays become tensors, the rest stays (a
+    tuple, but a namedtuple, becomes a list, as PyTorch's)."""
     if isinstance(sample, np.ndarray) and sample.dtype.kind not in "OSUV":
         return from_numpy(sample)
     if isinstance(sample, collections.abc.Mapping):
@@ -386,7 +388,7 @@ def default_convert(sample):
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):
         return type(sample)(*(default_convert(v) for v in sample))
     if isinstance(sample, (list, tuple)):
-        return type(sample)(default_convert(v) for v in sample)
+        return [default_convert(v) for v in sample]
     return sample
 
 
