@@ -1296,6 +1296,19 @@ def _loss_grad_scales(spec, inputs, args, grads_out):
     return [_max_abs(*grads_out) * size / min(1.0, divisor or 1.0)] * len(inputs)
 
 
+def _gelu_grad_scales(spec, inputs, args, grads_out):
+    """gelu's gradient ½(1 + tanh u) + ½x(1 − tanh²u)u′(x), u = √(2/π)(x + 0.044715x³), for
+    approximate='tanh': 1 − tanh²u carries an absolute rounding error of u (one unit of the
+    last place of 1) whatever its size, and the chain multiplies it by ½|x|u′(x), 9.8 at
+    x = −5.25, where float32 tanh u rounds to −1 in PyTorch and one ulp above in NumPy."""
+    scale = _max_abs(*grads_out)
+    if args.get("approximate") != "tanh":
+        return [scale]
+    x = np.abs(inputs[0].astype(np.float64))
+    magnified = 0.5 * x * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x)
+    return [scale * max(1.0, float(np.max(magnified, initial=0.0)))]
+
+
 # ----- domains -------------------------------------------------------------------------------
 
 RELU6 = testing.Domain("relu6", [(-1e3, 1e3)], [0.0, 6.0, -6.0, 3.0, 1.0, -1.0, 1e3, -1e3],
@@ -1434,7 +1447,8 @@ _COMPOSITION_LIST = [
                spaced=True),
     activation("mish", lambda F, x: F.mish(x), gradcheck_domain=MODERATE),
     activation("gelu", lambda F, x, **a: F.gelu(x, **a), gradcheck_domain=MODERATE,
-               args_for=_choice_args(approximate=["none", "tanh"])),
+               args_for=_choice_args(approximate=["none", "tanh"]),
+               grad_scales=_gelu_grad_scales),
     activation("softsign", lambda F, x: F.softsign(x)),
     # PyTorch's float64 hardsigmoid gradient multiplies by 1/6 rounded to float32 (1.5e-8 off)
     activation("hardsigmoid", lambda F, x: F.hardsigmoid(x), HARD, SPACED, spaced=True,

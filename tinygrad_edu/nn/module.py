@@ -391,23 +391,25 @@ class Module:
 
     def get_parameter(self, target):
         """The Parameter at a dotted path ('layer1.weight')."""
-        module_path, _, name = target.rpartition(".")
-        module = self.get_submodule(module_path)
-        if not hasattr(module, name):
-            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
-        if not isinstance(getattr(module, name), Parameter):
+        module, name, value = self._member_at(target)
+        if not isinstance(value, Parameter):
             raise AttributeError(f"`{name}` is not an nn.Parameter")
-        return getattr(module, name)
+        return value
 
     def get_buffer(self, target):
         """The buffer at a dotted path ('norm.running_mean')."""
+        module, name, value = self._member_at(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return value
+
+    def _member_at(self, target):
+        """(the module, the name, the attribute) at a dotted path, or PyTorch's error."""
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
         if not hasattr(module, name):
             raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
-        if name not in module._buffers:
-            raise AttributeError(f"`{name}` is not a buffer")
-        return getattr(module, name)
+        return module, name, getattr(module, name)
 
     def named_children(self):
         """(name, module) for the direct children only."""

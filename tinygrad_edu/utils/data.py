@@ -379,8 +379,8 @@ def default_collate(batch):
 
 
 def default_convert(sample):
-    """Without batching (batch_size=None): NumPy arrays become tensors, the rest stays (a
-    tuple, but a namedtuple, becomes a list, as PyTorch's)."""
+    """Without batching (batch_size=None): NumPy arrays become tensors, and a tuple other
+    than a namedtuple becomes a list, as in PyTorch; the rest stays."""
     if isinstance(sample, np.ndarray) and sample.dtype.kind not in "OSUV":
         return from_numpy(sample)
     if isinstance(sample, collections.abc.Mapping):
