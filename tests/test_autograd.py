@@ -841,3 +841,38 @@ def test_in_place_through_views_matches_torch_or_raises_clearly(scenario):
     else:
         assert not isinstance(theirs, RuntimeError), f"PyTorch refuses ({theirs}), we do not"
         assert_same(ours, theirs)
+
+
+def test_variable_of_old_tutorials_runs_as_in_pytorch():
+    """from torch.autograd import Variable, as tutorials before 2018 wrote it: Variable(t,
+    requires_grad=…) is a new leaf over t's storage, every tensor is a Variable, and their
+    training loop (w.data -= lr * w.grad.data; w.grad.data.zero_()) runs as in PyTorch."""
+    runs = []
+    for lib in (tinygrad_edu, torch):
+        Variable = lib.autograd.Variable
+        data = lib.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.25]])
+        x = Variable(data)
+        w = Variable(lib.tensor([[0.5], [-0.25]]), requires_grad=True)
+        target = Variable(lib.tensor([[1.0], [0.0], [2.0]]), requires_grad=False)
+        losses = []
+        for _ in range(3):
+            loss = ((x.mm(w) - target) ** 2).sum()
+            loss.backward()
+            w.data -= 0.05 * w.grad.data
+            w.grad.data.zero_()
+            losses.append(loss.item())
+        shared = Variable(data, requires_grad=True)
+        data[0, 0] = 10.0  # the same storage
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            Variable(data, volatile=True)
+        with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+            Variable([1.0, 2.0])
+        runs.append([losses, w.detach().numpy().tolist(), x.requires_grad, w.is_leaf,
+                     shared.is_leaf, shared.requires_grad, shared[0, 0].item(),
+                     isinstance(data, Variable), isinstance(3.0, Variable),
+                     Variable(loss).grad_fn is None, [str(c.message) for c in caught]])
+    np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-6)
+    np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-6)
+    assert runs[0][2:] == runs[1][2:]
+    assert runs[0][0][-1] < runs[0][0][0] and runs[0][6] == 10.0

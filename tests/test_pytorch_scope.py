@@ -1975,7 +1975,8 @@ def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
     (tg, "addd", r"Nearby here: add"),
     (tg.optim, "lr_scheduler", r"schedulers are outside.*param_groups"),
     (tg.optim, "AdamW", r"outside the engine's scope.*Nearby here: Adam"),
-    (tg.autograd, "Variable", r"requires_grad=True"),
+    (tg.autograd, "forward_ad", r"tinygrad_edu\.autograd does not have 'forward_ad'"),
+    (tg, "Variable", r"torch\.autograd\.Variable.*requires_grad=True"),
     (tg.nn.init, "orthogonal_", r"tinygrad_edu\.nn\.init does not have 'orthogonal_'"),
     (tg.utils, "checkpoint", r"tinygrad_edu\.utils does not have"),
     (tg.utils.data, "Samplerr", r"Nearby here: Sampler"),
@@ -1984,7 +1985,7 @@ def test_every_pytorch_name_outside_the_engine_raises_not_in_engine():
     (tg.tensor([1.0]), "half", r"GPUs.*float32/float64"),
     (tg.Tensor, "to_sparse", r"GPUs, other number formats"),
 ], ids=["conv2d", "Conv2d", "LSTM", "MaxPool2d", "attention", "float16", "Linearr", "addd",
-        "lr_scheduler", "AdamW", "Variable", "init", "utils", "data", "Tensor.stft",
+        "lr_scheduler", "AdamW", "autograd", "Variable", "init", "utils", "data", "Tensor.stft",
         "Tensor.sort", "Tensor.half", "Tensor class"])
 def test_out_of_scope_names_say_so_and_point_nearby(module, name, says):
     assert getattr(module, name, "default") == "default"

@@ -267,10 +267,14 @@ autograd.functional = sys.modules[__name__]
 
 def _checks_on_first_use(name):
     """torch.autograd.gradcheck and gradgradcheck, as PyTorch places them: testing.py's, loaded
-    when first asked for (it brings Hypothesis, a test dependency, with it)."""
+    when first asked for (it brings Hypothesis, a test dependency, with it); and the old
+    Variable of pre-2018 tutorials (legacy.py)."""
     if name in ("gradcheck", "gradgradcheck"):
         from . import testing
         return getattr(testing, name)
+    if name == "Variable":
+        from .legacy import Variable
+        return Variable
     raise missing_attribute("tinygrad_edu.autograd", name, vars(autograd))
 
 

@@ -119,8 +119,8 @@ _AREAS = [
      "and softmax"),
     (r"(?i)scheduler", "learning-rate schedulers are outside this engine: set the rate in your "
      "loop, `for group in optimizer.param_groups: group['lr'] = new_lr`"),
-    (r"^Variable$", "Variable is PyTorch's old wrapper: a tensor made with requires_grad=True "
-     "does its job"),
+    (r"^Variable$", "Variable is PyTorch's old wrapper, torch.autograd.Variable (there it "
+     "works, as in PyTorch); a tensor made with requires_grad=True does its job"),
     (r"backward(_pre)?_hook$", "backward hooks of modules are outside this engine: keep the "
      "module's output, call out.retain_grad() before backward, and read out.grad after it (or "
      "register_forward_hook to see activations)"),
