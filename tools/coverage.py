@@ -82,8 +82,8 @@ def public_names(title, obj):
 def engine_names(title, obj, theirs):
     """The engine's public names: a module's __all__ and whatever else of it PyTorch's
     namespace also names (torch.serialization, …); the Tensor's methods and properties."""
-    if title in ("torch.Tensor", "torch.nn.Module"):  # (a Tensor's NotInEngine placeholder
-        # is in dir() but not there)
+    if title in ("torch.Tensor", "torch.nn.Module"):  # a class: what has() finds there (a
+        # Tensor's NotInEngine placeholder is in dir() but not there)
         return {n for n in dir(obj) if not n.startswith("_") and has(obj, n)}
     names = set(obj.__all__)
     names |= {n for n, v in vars(obj).items() if n in theirs and type(v).__name__ != "module"}
